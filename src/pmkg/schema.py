@@ -1,0 +1,264 @@
+"""Record models for the curated YAML in ``kg/``.
+
+Every YAML file is a mapping whose keys are record kinds (``actors``,
+``policies`` …) and whose values are lists of records.  The models below are
+strict (unknown fields are errors) so that a typo in the YAML is caught before
+any RDF exists.  ``kg/README.md`` documents each kind with an example.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, Field(pattern=SLUG, max_length=120)]
+# Dates as the documents give them: a year, a year-month or a full date.
+PartialDate = Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+
+TYPOLOGY = ("PI", "RTO", "SME")
+ACTOR_KINDS = (
+    "cluster", "university", "hospital", "company", "government-body",
+    "funding-agency", "research-institute", "non-profit", "laboratory",
+    "professional-society", "international-organisation", "consortium",
+    "working-group", "platform",
+)
+PLACE_KINDS = ("country", "region", "city", "supranational")
+POLICY_KINDS = ("law", "plan", "regulation", "guideline", "notice", "report", "strategy", "opinion")
+AGENDA_KINDS = (
+    "objective", "work-package", "action-area", "action", "facilitator",
+    "barrier", "recommendation", "collaboration-area", "common-objective",
+    "pillar", "responsibility", "finding",
+)
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+class Strict(BaseModel):
+    """Base: unknown fields are errors, values are not coerced silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Source(Strict):
+    """Where a fact comes from: document id, place in it, and for prose a quote."""
+
+    doc: Slug
+    at: str = Field(min_length=1, description="table and row, or section")
+    quote: str | None = None
+
+
+class Figure(Strict):
+    """A number a document states about an entity (hospital count, exams/day …)."""
+
+    measure: Slug
+    text: str = Field(description="the figure exactly as the document gives it")
+    value: float | None = None
+
+
+class Participation(Strict):
+    """A person taking part in an event."""
+
+    person: Slug
+    role: str | None = None
+    side: str | None = None
+
+
+class Membership(Strict):
+    """A person's post at an organisation."""
+
+    org: Slug
+    role: str | None = None
+
+
+def _check_urls(values: list[str]) -> list[str]:
+    for url in values:
+        if not URL_RE.match(url):
+            raise ValueError(f"'{url}' is not an http(s) URL; write it with its scheme, e.g. https://{url}")
+    return values
+
+
+class Facts(Strict):
+    """Fields every describable entity may carry, attributable to one source.
+
+    Used for the entity record itself and for ``also`` / ``facts`` blocks that
+    add what another document (or another place in the same one) says.
+    """
+
+    label_zh: str | None = None
+    aliases: list[str] = []
+    description: str | None = None
+    note: str | None = Field(None, description="curator's rationale, e.g. for a merge")
+    located_in: list[Slug] = []
+    website: list[str] = []
+    founded: PartialDate | None = None
+    typology: list[Literal["PI", "RTO", "SME"]] = []
+    kinds: list[Literal[ACTOR_KINDS]] = []  # type: ignore[valid-type]
+    parent: list[Slug] = Field([], description="sub-organisation of")
+    founded_by: list[Slug] = []
+    owned_by: list[Slug] = []
+    funded_by: list[Slug] = []
+    member_of: list[Slug] = []
+    partner_of: list[Slug] = []
+    supported_by: list[Slug] = []
+    focus: list[Slug] = Field([], description="topic ids")
+    segment: str | None = None
+    products: list[str] = []
+    figures: list[Figure] = []
+    formerly: list[str] = Field([], description="earlier names")
+    affiliations: list[Membership] = []
+
+    _urls = field_validator("website")(classmethod(lambda cls, v: _check_urls(v)))
+
+
+class FactsBlock(Facts):
+    """Extra facts about an entity from a source of their own."""
+
+    source: Source
+    label: str | None = None
+
+
+class FactsRecord(FactsBlock):
+    """Top-level ``facts`` record: facts about an entity defined in another file."""
+
+    about: Slug
+
+
+class Entity(Facts):
+    id: Slug
+    label: str = Field(min_length=1)
+    source: Source
+    also: list[FactsBlock] = []
+
+
+class Document(Strict):
+    id: Slug
+    label: str
+    authors: list[str] = []
+    issued: PartialDate | None = None
+    publisher: str | None = None
+    file: str | None = None
+    kind: Literal["seed", "standard", "curation", "registry", "import"] = "seed"
+    description: str | None = None
+
+
+class Place(Entity):
+    place_kind: Literal[PLACE_KINDS]  # type: ignore[valid-type]
+    iso_code: str | None = Field(None, pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+
+
+class Topic(Entity):
+    broader: list[Slug] = []
+
+
+class Actor(Entity):
+    pass
+
+
+class Person(Entity):
+    pass
+
+
+class Programme(Entity):
+    programme_kind: Literal["programme", "plan", "initiative", "project", "platform"] = "programme"
+    owner: list[Slug] = []
+    jurisdiction: list[Slug] = []
+    start: PartialDate | None = None
+    end: PartialDate | None = None
+    part_of: list[Slug] = []
+    grant_number: str | None = None
+    coordinator: list[Slug] = []
+    participants: list[Slug] = []
+
+
+class Policy(Entity):
+    policy_kind: Literal[POLICY_KINDS]  # type: ignore[valid-type]
+    issued: PartialDate | None = None
+    effective: PartialDate | None = None
+    issued_by: list[Slug] = []
+    jurisdiction: list[Slug] = []
+    topics: list[Slug] = []
+    status: str | None = None
+
+
+class Collaboration(Entity):
+    participants: list[Slug] = Field(min_length=2)
+    collaboration_kind: Slug
+    topics: list[Slug] = []
+    disease_area: str | None = None
+    start: PartialDate | None = None
+    end: PartialDate | None = None
+
+
+class Event(Entity):
+    event_kind: Literal["dialogue", "workshop", "forum", "meeting", "conference", "study-trip"]
+    start: PartialDate | None = None
+    end: PartialDate | None = None
+    conveners: list[Slug] = []
+    organisers: list[Slug] = []
+    participants: list[Participation] = []
+    topics: list[Slug] = []
+    follow_up_of: list[Slug] = []
+
+
+class AgendaItem(Entity):
+    item_kind: Literal[AGENDA_KINDS]  # type: ignore[valid-type]
+    part_of: list[Slug] = []
+    responsible: list[Slug] = []
+    order: int | None = Field(None, ge=0)
+    topics: list[Slug] = []
+
+
+class Observation(Strict):
+    """One number from a document: a bibliometric table cell or a headline figure."""
+
+    id: Slug
+    subject: Slug
+    measure: Slug = Field(description="papers, funded-papers, first-author-articles, actors-identified …")
+    count: int | None = Field(None, ge=0)
+    value: float | None = None
+    rank: int | None = Field(None, ge=1)
+    database: Literal["wos", "cnki", "desk-research"] | None = None
+    sample: str | None = None
+    period_start: PartialDate | None = None
+    period_end: PartialDate | None = None
+    year: PartialDate | None = None
+    level: str | None = None
+    city: Slug | None = None
+    label: str | None = Field(None, description="the subject's name as the table spells it")
+    source: Source
+
+
+class Conflict(Strict):
+    """Two or more sources disagree about one property of one entity."""
+
+    id: Slug
+    about: Slug
+    property: str = Field(description="the YAML field the claims disagree on")
+    description: str
+    claims: list[FactsBlock] = Field(min_length=2)
+
+
+class ConceptRecord(Entity):
+    """A SKOS concept in a scheme other than topics (collaboration kinds …)."""
+
+    scheme: Slug
+
+
+RECORD_KINDS: dict[str, type[BaseModel]] = {
+    "documents": Document,
+    "places": Place,
+    "topics": Topic,
+    "concepts": ConceptRecord,
+    "actors": Actor,
+    "people": Person,
+    "programmes": Programme,
+    "policies": Policy,
+    "collaborations": Collaboration,
+    "events": Event,
+    "agenda": AgendaItem,
+    "observations": Observation,
+    "conflicts": Conflict,
+    "facts": FactsRecord,
+}
