@@ -1,0 +1,3 @@
+"""pmkg: the precision-medicine knowledge graph."""
+
+__version__ = "0.1.0"

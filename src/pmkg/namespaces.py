@@ -1,0 +1,42 @@
+"""IRIs of the graph: the pm: vocabulary, resource IRIs and named graphs."""
+
+from __future__ import annotations
+
+import hashlib
+
+from rdflib import Namespace, URIRef
+
+PM = Namespace("https://w3id.org/pmkg/ontology#")
+ID = "https://w3id.org/pmkg/id/"
+GRAPH = "https://w3id.org/pmkg/graph/"
+ONTOLOGY_GRAPH = URIRef(GRAPH + "ontology")
+INFERRED_GRAPH = URIRef(GRAPH + "inferred")
+ORG = Namespace("http://www.w3.org/ns/org#")
+SCHEMA = Namespace("https://schema.org/")
+BIBO = Namespace("http://purl.org/ontology/bibo/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+VANN = Namespace("http://purl.org/vocab/vann/")
+
+# record kind (YAML key) -> IRI path segment
+IRI_SEGMENT = {
+    "documents": "document", "places": "place", "topics": "topic", "concepts": "concept",
+    "actors": "actor", "people": "person", "programmes": "programme", "policies": "policy",
+    "collaborations": "collaboration", "events": "event", "agenda": "item",
+    "observations": "observation", "conflicts": "conflict",
+}
+SEGMENT_KIND = {v: k for k, v in IRI_SEGMENT.items()}
+
+
+def entity_iri(kind: str, slug: str) -> URIRef:
+    return URIRef(f"{ID}{IRI_SEGMENT[kind]}/{slug}")
+
+
+def document_iri(slug: str) -> URIRef:
+    """A source document's IRI, which is also the name of its graph."""
+    return entity_iri("documents", slug)
+
+
+def hashed_iri(segment: str, *parts: str) -> URIRef:
+    """Deterministic IRI for a node without a curated id (citation, statement …)."""
+    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+    return URIRef(f"{ID}{segment}/{digest}")

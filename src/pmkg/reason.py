@@ -1,0 +1,149 @@
+"""Stage 3: OWL reasoning with HermiT (through owlready2).
+
+HermiT checks that ontology + curated data are consistent and we materialise
+the inferred classes of every individual into the ``inferred`` graph.  When
+the data is inconsistent, HermiT gives no explanation; we then look for the
+usual cause ourselves - an individual that falls into two disjoint classes -
+and name the YAML records whose triples put it there.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import owlready2
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
+from rdflib.collection import Collection
+
+from pmkg.errors import PmkgError, Problem, ValidationFailed
+from pmkg.map import Mapped, Triple
+
+Types = dict[URIRef, set[URIRef]]
+
+
+def _superclasses(ontology: Graph) -> dict[URIRef, set[URIRef]]:
+    """Reflexive-transitive named superclasses of every named class."""
+    direct: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for sub, sup in ontology.subject_objects(RDFS.subClassOf):
+        if isinstance(sub, URIRef) and isinstance(sup, URIRef):
+            direct[sub].add(sup)
+    closure: dict[URIRef, set[URIRef]] = {}
+
+    def up(cls: URIRef) -> set[URIRef]:
+        if cls not in closure:
+            closure[cls] = {cls}
+            for sup in direct.get(cls, ()):
+                closure[cls] |= up(sup)
+        return closure[cls]
+
+    for cls in list(direct) + [c for s in direct.values() for c in s]:
+        up(cls)
+    return closure
+
+
+def _disjoint_pairs(ontology: Graph) -> set[frozenset[URIRef]]:
+    pairs: set[frozenset[URIRef]] = set()
+    for node in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = list(Collection(ontology, ontology.value(node, OWL.members)))
+        pairs |= {frozenset((a, b)) for a in members for b in members if a != b}
+    for a, b in ontology.subject_objects(OWL.disjointWith):
+        pairs.add(frozenset((a, b)))
+    return pairs
+
+
+def explain_clashes(ontology: Graph, triples: Iterable[Triple], mapped: Mapped) -> list[Problem]:
+    """Individuals typed (directly or through domains/ranges) into disjoint classes."""
+    sup = _superclasses(ontology)
+    domain = {p: d for p, d in ontology.subject_objects(RDFS.domain) if isinstance(d, URIRef)}
+    rng = {p: r for p, r in ontology.subject_objects(RDFS.range) if isinstance(r, URIRef)}
+    because: dict[URIRef, dict[URIRef, Triple]] = defaultdict(dict)  # individual -> class -> triple
+    for t in triples:
+        s, p, o = t
+        if p == RDF.type and isinstance(o, URIRef):
+            because[s].setdefault(o, t)
+        if p in domain:
+            because[s].setdefault(domain[p], t)
+        if p in rng and isinstance(o, URIRef):
+            because[o].setdefault(rng[p], t)
+    problems = []
+    for ind, classes in because.items():
+        expanded = {c2: t for c, t in classes.items() for c2 in sup.get(c, {c})}
+        for pair in _disjoint_pairs(ontology):
+            a, b = sorted(pair)
+            if a in expanded and b in expanded and a < b:
+                causes = []
+                for cls in (a, b):
+                    t = expanded[cls]
+                    o = mapped.triple_origins.get(t)
+                    where = f"{o.file}:{o.line} {o.record_id}" if o else "?"
+                    causes.append(f"{_short(cls)} from {where} ({_short(t[1])})")
+                origin = mapped.origins.get(ind)
+                problems.append(Problem(
+                    f"inconsistent: {_short(ind)} is both {_short(a)} and {_short(b)}, which are disjoint; "
+                    + "; ".join(causes),
+                    origin.file if origin else None, origin.line if origin else None,
+                    origin.record_id if origin else None,
+                    hint="a reference probably points at the wrong kind of entity"))
+    return problems
+
+
+def _short(iri: URIRef) -> str:
+    text = str(iri)
+    for sep in ("#", "/"):
+        if sep in text:
+            text = text.rsplit(sep, 1)[1] if sep == "#" else text
+    return text.replace("https://w3id.org/pmkg/id/", "")
+
+
+def reason(ontology: Graph, mapped: Mapped) -> tuple[set[Triple], dict[str, float]]:
+    """Run HermiT; return the inferred rdf:type triples (beyond the asserted ones)."""
+    data = [t for triples in mapped.graphs.values() for t in triples]
+    graph = Graph()
+    for t in ontology:
+        graph.add(t)
+    for t in data:
+        graph.add(t)
+        if t[1] == RDF.type:  # OWL 2 DL: declare individuals so owlready2 lists them
+            graph.add((t[0], RDF.type, OWL.NamedIndividual))
+    with tempfile.TemporaryDirectory(prefix="pmkg-reason-") as tmp:
+        path = Path(tmp) / "input.nt"
+        graph.serialize(path, format="nt")
+        world = owlready2.World()
+        try:
+            onto = world.get_ontology(path.as_uri()).load(format="ntriples")
+            with onto:
+                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
+                                               ignore_unsupported_datatypes=True)
+        except owlready2.OwlReadyInconsistentOntologyError as exc:
+            problems = explain_clashes(ontology, data, mapped) or [
+                Problem("HermiT found the ontology plus data inconsistent, and no disjoint-class clash "
+                        "explains it", hint="bisect the YAML files with `pmkg validate --kg`")]
+            raise ValidationFailed("the ontology plus data is inconsistent", problems=problems) from exc
+        except FileNotFoundError as exc:
+            raise PmkgError("Java is needed for the HermiT reasoner and was not found",
+                            hint="install a JRE (apt-get install default-jre-headless) or use --no-reason") from exc
+        inferred = _inferred_types(world, graph)
+        world.close()
+    return inferred, {}
+
+
+def _inferred_types(world: owlready2.World, asserted: Graph) -> set[Triple]:
+    """Every named class of every individual (after reasoning) not already asserted."""
+    out: set[Triple] = set()
+    for ind in world.individuals():
+        iri = URIRef(ind.iri)
+        if not iri.startswith("https://w3id.org/pmkg/"):
+            continue
+        for cls in ind.is_a:
+            if not isinstance(cls, owlready2.ThingClass):
+                continue
+            for anc in cls.ancestors():
+                if anc is owlready2.Thing:
+                    continue
+                t = (iri, RDF.type, URIRef(anc.iri))
+                if t not in asserted and anc.iri != str(OWL.NamedIndividual):
+                    out.add(t)
+    return out

@@ -1,0 +1,102 @@
+"""Stage 5: write ``dist/`` atomically - Turtle, N-Triples, TriG, JSON-LD and an
+on-disk Oxigraph store - and open it again for queries.
+
+The build is written into a temporary sibling folder and swapped in with two
+renames only when everything has been written, so a failed build leaves the
+previous ``dist/`` byte for byte untouched.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, Literal, URIRef
+
+from pmkg.errors import PmkgError
+from pmkg.namespaces import ONTOLOGY_GRAPH
+
+Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
+MANIFEST = "build.json"
+STORE_DIR = "store"
+PREFIXES = {
+    "pm": "https://w3id.org/pmkg/ontology#", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "org": "http://www.w3.org/ns/org#", "schema": "https://schema.org/", "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/", "prov": "http://www.w3.org/ns/prov#",
+    "actor": "https://w3id.org/pmkg/id/actor/", "place": "https://w3id.org/pmkg/id/place/",
+    "doc": "https://w3id.org/pmkg/id/document/",
+}
+
+
+def ntriples_lines(quads: Iterable[Quad]) -> list[str]:
+    """Sorted, de-duplicated N-Triples lines of the union of the quads (deterministic)."""
+    return sorted({f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o, _g in quads})
+
+
+def nquads_lines(quads: Iterable[Quad]) -> list[str]:
+    return sorted({f"{s.n3()} {p.n3()} {o.n3()} {g.n3()} .\n" for s, p, o, g in quads})
+
+
+def write_dist(dist: Path, quads: list[Quad], ontology: Graph, manifest: dict) -> None:
+    """Write every output into a temp folder, then swap it in for ``dist``."""
+    dist = dist.resolve()
+    dist.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".dist-", dir=dist.parent))
+    try:
+        data_quads = [q for q in quads if q[3] != ONTOLOGY_GRAPH]
+        nt = "".join(ntriples_lines(data_quads))
+        (tmp / "pmkg.nt").write_text(nt, encoding="utf-8")
+        nq = "".join(nquads_lines(quads))
+        (tmp / "pmkg.nq").write_text(nq, encoding="utf-8")
+        ds = Dataset()
+        for prefix, ns in PREFIXES.items():
+            ds.bind(prefix, ns)
+        ds.parse(data=nq, format="nquads")
+        ds.serialize(tmp / "pmkg.trig", format="trig", encoding="utf-8")
+        ds.serialize(tmp / "pmkg.jsonld", format="json-ld", encoding="utf-8")
+        union = Graph()
+        for prefix, ns in PREFIXES.items():
+            union.bind(prefix, ns)
+        union.parse(data=nt, format="nt")
+        union.serialize(tmp / "pmkg.ttl", format="turtle", encoding="utf-8")
+        ontology.serialize(tmp / "ontology.ttl", format="turtle", encoding="utf-8")
+        store = ox.Store(str(tmp / STORE_DIR))
+        store.bulk_load(input=nq.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        del store
+        gc.collect()
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if dist.exists():
+        old = dist.parent / f".dist-old-{os.getpid()}"
+        os.rename(dist, old)
+    os.rename(tmp, dist)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(dist: Path) -> dict | None:
+    path = dist / MANIFEST
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def open_store(dist: Path) -> ox.Store:
+    """Open the built store read-only."""
+    path = dist / STORE_DIR
+    if not path.is_dir():
+        raise PmkgError(f"no built store at {path}", hint="run `pmkg build` first")
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as exc:
+        raise PmkgError(f"cannot open the store at {path}: {exc}", hint="rebuild with `pmkg build`") from exc
