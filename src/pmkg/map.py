@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
 from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 
 from pmkg import schema as s
 from pmkg.load import KG, Record
-from pmkg.namespaces import ORG, PM, PROV, SCHEMA, document_iri, entity_iri, hashed_iri
+from pmkg.namespaces import ORG, PM, SCHEMA, document_iri, entity_iri, hashed_iri
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
@@ -34,10 +33,10 @@ KIND_CLASS = {
 }
 PLACE_CLASS = {"country": PM.Country, "region": PM.Region, "city": PM.City,
                "supranational": PM.SupranationalRegion}
-POLICY_CLASS = {k: PM[k.capitalize()] for k in s.POLICY_KINDS}
+POLICY_CLASS = {k: getattr(PM, k.capitalize()) for k in s.POLICY_KINDS}
 PROGRAMME_CLASS = {"programme": PM.Programme, "plan": PM.Programme, "initiative": PM.Initiative,
                    "project": PM.Project, "platform": PM.Programme}
-AGENDA_CLASS = {k: PM["".join(w.capitalize() for w in k.split("-"))] for k in s.AGENDA_KINDS}
+AGENDA_CLASS = {k: getattr(PM, "".join(w.capitalize() for w in k.split("-"))) for k in s.AGENDA_KINDS}
 KIND_BASE_CLASS = {"actors": PM.Actor, "people": FOAF.Person, "topics": PM.Topic,
                    "concepts": PM.CollaborationKind, "collaborations": PM.Collaboration,
                    "events": PM.Event}
@@ -219,7 +218,7 @@ class Mapper:
         for name in ("start", "end"):
             value = getattr(m, name, None)
             if value:
-                t.append((subj, PM[name], partial_date(value)))
+                t.append((subj, getattr(PM, name), partial_date(value)))
         for name, pred in SPECIFIC_REFERENCES.items():
             values = getattr(m, name, None)
             if isinstance(values, list) and values and isinstance(values[0], str):
@@ -319,5 +318,3 @@ def map_kg(kg: KG) -> Mapped:
     """Map a loaded KG to quads (see module docstring)."""
     return Mapper(kg).run()
 
-
-__all__ = ["Mapped", "Origin", "Triple", "map_kg", "partial_date", "BaseModel", "PROV"]

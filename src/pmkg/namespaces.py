@@ -1,4 +1,4 @@
-"""IRIs of the graph: the pm: vocabulary, resource IRIs and named graphs."""
+"""IRIs of the graph: the pm: vocabulary (see vocab.py), resource IRIs and named graphs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import hashlib
 
 from rdflib import Namespace, URIRef
 
-PM = Namespace("https://w3id.org/pmkg/ontology#")
+from pmkg.vocab import PM
+
 ID = "https://w3id.org/pmkg/id/"
 GRAPH = "https://w3id.org/pmkg/graph/"
 ONTOLOGY_GRAPH = URIRef(GRAPH + "ontology")
@@ -25,6 +26,7 @@ IRI_SEGMENT = {
     "observations": "observation", "conflicts": "conflict",
 }
 SEGMENT_KIND = {v: k for k, v in IRI_SEGMENT.items()}
+__all__ = ["PM"]
 
 
 def entity_iri(kind: str, slug: str) -> URIRef:

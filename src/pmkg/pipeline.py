@@ -60,7 +60,7 @@ class BuildResult:
 def input_fingerprint(paths: Paths) -> str:
     """Hash of everything the build reads, to tell whether ``dist/`` is stale."""
     digest = hashlib.sha256(__version__.encode())
-    files = sorted(paths.kg.rglob("*.yaml")) + [paths.ontology, paths.shapes]
+    files = [*sorted(paths.kg.rglob("*.yaml")), paths.ontology, paths.shapes]
     for path in files:
         digest.update(str(path.relative_to(paths.root) if path.is_relative_to(paths.root) else path).encode())
         digest.update(path.read_bytes())
@@ -100,7 +100,7 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     note = progress or (lambda _stage: None)
     timings: dict[str, float] = {}
 
-    def timed(stage: str, func, *args):  # noqa: ANN001, ANN202 - tiny local helper
+    def timed(stage: str, func, *args):  # noqa: ANN001 - tiny local helper
         note(stage)
         start = time.perf_counter()
         value = func(*args)

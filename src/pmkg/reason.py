@@ -110,7 +110,7 @@ def reason(ontology: Graph, mapped: Mapped) -> tuple[set[Triple], dict[str, floa
             graph.add((t[0], RDF.type, OWL.NamedIndividual))
     with tempfile.TemporaryDirectory(prefix="pmkg-reason-") as tmp:
         path = Path(tmp) / "input.nt"
-        graph.serialize(path, format="nt")
+        path.write_text(graph.serialize(format="nt"), encoding="utf-8")
         world = owlready2.World()
         try:
             onto = world.get_ontology(path.as_uri()).load(format="ntriples")

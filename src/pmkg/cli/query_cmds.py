@@ -1,0 +1,144 @@
+"""``pmkg query`` (the canned catalogue) and ``pmkg sparql`` (any SPARQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markdown import Markdown
+from rich.table import Table
+
+from pmkg import output
+from pmkg.catalogue import QuerySpec, load_catalogue
+from pmkg.cli.common import RootOption, console, err_console, project_paths, reports_errors
+from pmkg.errors import PmkgError, QueryError
+from pmkg.pipeline import Paths, input_fingerprint
+from pmkg.query import Backend, EmbeddedBackend, Result, run_query
+from pmkg.store import open_store, read_manifest
+
+FormatOption = typer.Option("table", "--format", "-f", help="table, csv, json or md.")
+EndpointOption = typer.Option(None, "--endpoint", help="Run on this SPARQL 1.1 endpoint instead of dist/.")
+
+
+def ensure_built(root: Path) -> Paths:
+    """Build first when dist/ is missing or older than its inputs."""
+    paths = project_paths(root)
+    manifest = read_manifest(paths.dist)
+    if manifest is None or manifest.get("fingerprint") != input_fingerprint(paths):
+        from pmkg.cli.build_cmds import run_build
+        why = "missing" if manifest is None else "stale"
+        err_console.print(f"dist/ is {why}; building first …")
+        run_build(root, write=True, reason=True)
+    return paths
+
+
+def backend_for(root: Path, endpoint: str | None) -> Backend:
+    if endpoint:
+        from pmkg.remote import EndpointBackend
+        return EndpointBackend(endpoint)
+    return EmbeddedBackend(open_store(ensure_built(root).dist))
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise QueryError(f"--param '{item[:60]}' must be NAME=VALUE")
+        params[name.strip()] = value
+    return params
+
+
+def emit(result: Result, fmt: str, title: str | None = None) -> None:
+    if fmt not in output.FORMATS:
+        raise QueryError(f"unknown format '{fmt}'", hint="one of: " + ", ".join(output.FORMATS))
+    if result.notice:
+        err_console.print(f"[yellow]note:[/yellow] {result.notice}")
+    if fmt == "csv":
+        typer.echo(output.to_csv(result), nl=False)
+    elif fmt == "json":
+        typer.echo(output.to_json(result), nl=False)
+    elif fmt == "md":
+        typer.echo(output.to_markdown(result), nl=False)
+    else:
+        console.print(output.to_table(result, title))
+        err_console.print(f"{len(result.rows)} row(s)")
+
+
+def describe(spec: QuerySpec) -> str:
+    lines = [f"# {spec.name}", "", spec.summary, ""]
+    if spec.description:
+        lines += [spec.description, ""]
+    if spec.params:
+        lines += ["| parameter | type | default | example | description |", "|---|---|---|---|---|"]
+        for p in spec.params:
+            kind = p.type + (f" ({'/'.join(p.kinds)})" if p.type == "entity" else "")
+            if p.type == "enum":
+                kind += ": " + ", ".join(map(str, p.values or []))
+            lines.append(f"| {p.name} | {kind} | {p.default if p.default is not None else ''} | "
+                         f"{p.example if p.example is not None else ''} | {p.description} |")
+        lines.append("")
+    lines += ["Columns: " + ", ".join(spec.columns), "",
+              f"Run: `pmkg query {spec.name}"
+              + "".join(f" --param {p.name}={p.example}" for p in spec.params if p.example is not None) + "`"]
+    return "\n".join(lines)
+
+
+def list_table(catalogue: dict[str, QuerySpec]) -> Table:
+    table = Table(title="Canned queries (pmkg query NAME --describe)", show_lines=False)
+    table.add_column("name", no_wrap=True)
+    table.add_column("summary")
+    table.add_column("parameters")
+    for spec in catalogue.values():
+        table.add_row(spec.name, spec.summary, ", ".join(p.name for p in spec.params))
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("query")
+    @reports_errors
+    def query_cmd(
+        name: str = typer.Argument(None, help="Query name (see --list); `describe NAME` explains one."),
+        target: str = typer.Argument(None, hidden=True),
+        param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE; repeat for several."),
+        fmt: str = FormatOption,
+        endpoint: str = EndpointOption,
+        list_: bool = typer.Option(False, "--list", help="List the catalogue with summaries."),
+        describe_: bool = typer.Option(False, "--describe", help="Explain the query: parameters, columns, example."),
+        root: Path = RootOption,
+    ) -> None:
+        """Run a canned query from queries/ on the built graph (or --endpoint)."""
+        catalogue = load_catalogue(project_paths(root).root / "queries")
+        if list_ or not name:
+            console.print(list_table(catalogue))
+            return
+        if name == "describe":
+            if not target:
+                raise QueryError("usage: pmkg query describe NAME")
+            name, describe_ = target, True
+        if name not in catalogue:
+            raise QueryError(f"no canned query '{name}'", hint="`pmkg query --list` shows the catalogue")
+        spec = catalogue[name]
+        if describe_:
+            console.print(Markdown(describe(spec)))
+            return
+        result = run_query(spec, parse_params(param), backend_for(root, endpoint))
+        emit(result, fmt, spec.summary if fmt == "table" else None)
+
+    @app.command("sparql")
+    @reports_errors
+    def sparql_cmd(
+        query: str = typer.Argument(..., help="A SELECT query, or the path of a .rq file."),
+        fmt: str = FormatOption,
+        endpoint: str = EndpointOption,
+        root: Path = RootOption,
+    ) -> None:
+        """Run any SPARQL SELECT query (text or file) on the built graph (or --endpoint)."""
+        path = Path(query)
+        text = query
+        try:
+            if len(query) < 4096 and path.suffix in (".rq", ".sparql") and path.is_file():
+                text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PmkgError(f"cannot read {query}: {exc}") from exc
+        emit(backend_for(root, endpoint).select(text), fmt)

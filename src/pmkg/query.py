@@ -1,0 +1,255 @@
+"""Running SPARQL: parameters bound as RDF terms, embedded Oxigraph or a remote endpoint.
+
+Parameters never reach the query text as raw strings: each value is checked
+against its declared type and turned into an RDF term (IRI, typed literal),
+serialised by rdflib with its escaping, and bound through a ``VALUES`` block
+placed at the top of the outermost ``WHERE`` group.  Unset optional
+parameters are ``UNDEF``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+import pyoxigraph as ox
+from rdflib import XSD, Literal, URIRef
+
+from pmkg.catalogue import Param, QuerySpec
+from pmkg.errors import QueryError
+from pmkg.namespaces import ID, SEGMENT_KIND
+
+MAX_VALUE_LENGTH = 500
+IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+PREFIXES = {
+    "pm": "https://w3id.org/pmkg/ontology#", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#", "org": "http://www.w3.org/ns/org#",
+    "schema": "https://schema.org/", "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+}
+Term = URIRef | Literal
+
+
+@dataclass(frozen=True)
+class Value:
+    """One result cell: its text, whether it is an IRI, and its datatype."""
+
+    text: str
+    is_iri: bool = False
+    datatype: str | None = None
+
+    @property
+    def number(self) -> int | float | None:
+        if self.datatype and self.datatype.startswith(str(XSD)):
+            local = self.datatype[len(str(XSD)):]
+            try:
+                if local in ("integer", "int", "long", "nonNegativeInteger"):
+                    return int(self.text)
+                if local in ("decimal", "double", "float"):
+                    return float(self.text)
+            except ValueError:
+                return None
+        return None
+
+
+@dataclass
+class Result:
+    columns: list[str]
+    rows: list[list[Value | None]]
+    notice: str | None = None
+
+    def records(self) -> list[dict[str, str | None]]:
+        return [{c: (v.text if v else None) for c, v in zip(self.columns, row, strict=True)} for row in self.rows]
+
+
+class Backend(Protocol):
+    def select(self, text: str) -> Result: ...
+    def ask(self, text: str) -> bool: ...
+
+
+class EmbeddedBackend:
+    """pyoxigraph store; the default graph is the union of the named graphs."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def _run(self, text: str):
+        try:
+            return self.store.query(text, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        except OSError as exc:
+            raise QueryError(f"query failed: {exc}") from exc
+
+    def select(self, text: str) -> Result:
+        solutions = self._run(text)
+        if isinstance(solutions, bool) or not hasattr(solutions, "variables"):
+            raise QueryError("expected a SELECT query")
+        columns = [v.value for v in solutions.variables]
+        rows = [[_from_ox(sol[c]) for c in columns] for sol in solutions]
+        return Result(columns, rows)
+
+    def ask(self, text: str) -> bool:
+        return bool(self._run(text))
+
+
+def _from_ox(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> Value | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return Value(term.value, is_iri=True)
+    if isinstance(term, ox.Literal):
+        return Value(term.value, datatype=term.datatype.value if term.datatype else None)
+    return Value(str(term))
+
+
+def _check_text(param: Param, raw: str) -> str:
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise QueryError(f"--param {param.name}: value is not valid UTF-8 text") from exc
+    if len(raw) > MAX_VALUE_LENGTH:
+        raise QueryError(f"--param {param.name}: value is {len(raw)} characters; at most {MAX_VALUE_LENGTH}")
+    if "\x00" in raw:
+        raise QueryError(f"--param {param.name}: value contains a NUL character")
+    return raw
+
+
+def _expand(curie: str) -> URIRef:
+    prefix, _, local = curie.partition(":")
+    if prefix in PREFIXES and not curie.startswith("http"):
+        return URIRef(PREFIXES[prefix] + local)
+    return URIRef(curie)
+
+
+def to_term(param: Param, raw: str, backend: Backend) -> Term:
+    """Check ``raw`` against the parameter's type and make it an RDF term."""
+    raw = _check_text(param, raw).strip()
+    kind = param.type
+    if kind == "string":
+        return Literal(raw)
+    if kind in ("integer", "year"):
+        if not re.fullmatch(r"[+-]?\d{1,9}", raw):
+            what = "a year" if kind == "year" else "an integer"
+            raise QueryError(f"--param {param.name}: '{raw[:40]}' is not {what}")
+        value = int(raw)
+        if kind == "year" and not 1000 <= value <= 2999:
+            raise QueryError(f"--param {param.name}: {value} is not a plausible year")
+        if kind == "integer" and value < 0:
+            raise QueryError(f"--param {param.name}: must not be negative")
+        return Literal(value, datatype=XSD.integer)
+    if kind == "boolean":
+        low = raw.lower()
+        if low not in ("true", "false", "yes", "no", "1", "0"):
+            raise QueryError(f"--param {param.name}: '{raw[:40]}' is not true or false")
+        return Literal(low in ("true", "yes", "1"))
+    if kind == "date":
+        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", raw):
+            raise QueryError(f"--param {param.name}: '{raw[:40]}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        return Literal(raw)
+    if kind == "enum":
+        values = param.values or []
+        keys = list(values)
+        match = next((k for k in keys if str(k).lower() == raw.lower()), None)
+        if match is None:
+            raise QueryError(f"--param {param.name}: '{raw[:40]}' is not one of {', '.join(map(str, keys))}")
+        return _expand(values[match]) if isinstance(values, dict) else Literal(str(match))
+    return resolve_entity(param, raw, backend)
+
+
+def _kind_prefixes(param: Param) -> list[str]:
+    if "any" in param.kinds:
+        return [f"{ID}{seg}/" for seg in SEGMENT_KIND]
+    return [f"{ID}{k}/" for k in param.kinds]
+
+
+def resolve_entity(param: Param, raw: str, backend: Backend) -> URIRef:
+    """An id, an IRI, or a label/alias (case-insensitive); ambiguity is an error."""
+    prefixes = _kind_prefixes(param)
+    if raw.startswith(("http://", "https://")):
+        if IRI_FORBIDDEN.search(raw):
+            raise QueryError(f"--param {param.name}: '{raw[:60]}' is not a valid IRI")
+        iri = URIRef(raw)
+        if not backend.ask(f"ASK {{ {{ {iri.n3()} ?p ?o }} UNION {{ ?s ?p {iri.n3()} }} }}"):
+            raise QueryError(f"--param {param.name}: no resource {raw} in the graph")
+        return iri
+    if SLUG_RE.match(raw):
+        for prefix in prefixes:
+            iri = URIRef(prefix + raw)
+            if backend.ask(f"ASK {{ {iri.n3()} a ?type }}"):
+                return iri
+    label = Literal(raw.lower())
+    filters = " || ".join(f"STRSTARTS(STR(?e), {Literal(p).n3()})" for p in prefixes)
+    text = (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        f"SELECT DISTINCT ?e (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?wanted {{ {label.n3()} }} "
+        "?e rdfs:label|skos:altLabel ?name . FILTER(LCASE(STR(?name)) = ?wanted) "
+        f"FILTER({filters}) OPTIONAL {{ ?e rdfs:label ?l FILTER(LANG(?l) = 'en') }} }} GROUP BY ?e ORDER BY ?e"
+    )
+    found = backend.select(text).rows
+    if not found:
+        what = "/".join(param.kinds)
+        raise QueryError(f"--param {param.name}: no {what} with id, label or alias '{raw[:80]}'",
+                         hint="use `pmkg sparql` or the `actors` query to look up names")
+    if len(found) > 1:
+        cands = "; ".join(f"{_slug(r[0].text)} ({r[1].text if r[1] else ''})" for r in found[:10])
+        raise QueryError(f"--param {param.name}: '{raw}' is ambiguous: {cands}", hint="pass the id instead")
+    return URIRef(found[0][0].text)
+
+
+def _slug(iri: str) -> str:
+    return iri[len(ID):] if iri.startswith(ID) else iri
+
+
+def bind(spec: QuerySpec, given: dict[str, str], backend: Backend) -> dict[str, Term | None]:
+    """Typed RDF terms for every parameter of ``spec`` (defaults applied)."""
+    names = {p.name for p in spec.params}
+    for name in given:
+        if name not in names:
+            spec.param(name)  # raises with the list of known parameters
+    bound: dict[str, Term | None] = {}
+    for p in spec.params:
+        raw = given.get(p.name, p.default)
+        if raw is None or raw == "":
+            if p.required:
+                raise QueryError(f"query '{spec.name}' needs --param {p.name}=…",
+                                 hint=f"example: --param {p.name}={p.example}")
+            bound[p.variable] = None
+            continue
+        bound[p.variable] = to_term(p, str(raw), backend)
+    return bound
+
+
+WHERE_RE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def render(spec: QuerySpec, bound: dict[str, Term | None]) -> str:
+    """The query text with a VALUES block of the bound terms in its outermost WHERE."""
+    if not bound:
+        return spec.text
+    match = WHERE_RE.search(_strip_comments(spec.text))
+    if match is None:
+        raise QueryError(f"query '{spec.name}' has no WHERE clause to bind parameters in")
+    names = " ".join(f"?{v}" for v in bound)
+    terms = " ".join(t.n3() if t is not None else "UNDEF" for t in bound.values())
+    values = f"\n  VALUES ({names}) {{ ({terms}) }}\n"
+    return spec.text[: match.end()] + values + spec.text[match.end():]
+
+
+def _strip_comments(text: str) -> str:
+    """Blank out comments (keeping offsets) so a WHERE in a comment is not matched."""
+    return re.sub(r"#[^\n]*", lambda m: " " * len(m.group(0)), text)
+
+
+def run_query(spec: QuerySpec, given: dict[str, str], backend: Backend) -> Result:
+    bound = bind(spec, given, backend)
+    result = backend.select(render(spec, bound))
+    if spec.requires == "papers" and not result.rows:
+        has_papers = backend.ask("ASK { ?p a <https://w3id.org/pmkg/ontology#Publication> }")
+        if not has_papers:
+            result.notice = ("No paper-level data is loaded: this question needs imported bibliographic "
+                             "records (`pmkg import wos FILE`); the curated graph alone has none.")
+    return result
