@@ -82,16 +82,20 @@ class _LimitedLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+def _display(path: Path, base: Path | None = None) -> str:
+    """The path as users think of it: relative to the project root (or the cwd)."""
+    for anchor in (base, Path.cwd()):
+        if anchor is None:
+            continue
+        try:
+            return str(path.resolve().relative_to(anchor.resolve()))
+        except ValueError:
+            continue
+    return str(path)
 
 
-def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
+def _parse(path: Path, shown: str) -> tuple[Any, yaml.Node | None]:
     """Return (python data, node tree) of a YAML file, refusing unsafe input."""
-    shown = _display(path)
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError(f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
@@ -108,6 +112,8 @@ def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         msg = " ".join(str(m) for m in (exc.context, exc.problem) if m)
+        if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            msg += f" (the construct started at line {exc.context_mark.line + 1})"
         if "could not determine a constructor" in msg:
             msg += " - custom YAML tags are not allowed"
         raise InputError(f"malformed YAML: {msg}", file=shown, line=line) from exc
@@ -158,11 +164,11 @@ def _record_problems(err: ValidationError, node: yaml.Node, shown: str, rid: str
     return problems
 
 
-def load_file(path: Path) -> tuple[list[Record], list[Problem]]:
+def load_file(path: Path, base: Path | None = None) -> tuple[list[Record], list[Problem]]:
     """Validate one YAML file; return its records and the problems found."""
-    shown = _display(path)
+    shown = _display(path, base)
     try:
-        data, root = _parse(path)
+        data, root = _parse(path, shown)
     except InputError as exc:
         return [], exc.problems
     if data is None:
@@ -262,7 +268,7 @@ def load_kg(root: Path) -> KG:
     records: list[Record] = []
     problems: list[Problem] = []
     for path in files:
-        recs, probs = load_file(path)
+        recs, probs = load_file(path, root.parent)
         records += recs
         problems += probs
     kinds_by_id, ref_problems = check_references(records)

@@ -1,0 +1,50 @@
+"""Shared fixtures: a throw-away project (kitchen-sink KG) and the real build."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pmkg.pipeline import Paths, build
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+
+
+def make_project(tmp: Path, kg_source: Path) -> Path:
+    """A project root with its own kg/ (copied) and the real ontology/ and queries/."""
+    shutil.copytree(kg_source, tmp / "kg")
+    shutil.copytree(ROOT / "ontology", tmp / "ontology")
+    shutil.copytree(ROOT / "queries", tmp / "queries")
+    return tmp
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "proj", FIXTURES / "kitchen_sink")
+
+
+@pytest.fixture(scope="session")
+def sink_build(tmp_path_factory: pytest.TempPathFactory):
+    """The kitchen sink, built once (with HermiT) for read-only tests."""
+    root = make_project(tmp_path_factory.mktemp("sink"), FIXTURES / "kitchen_sink")
+    result = build(Paths(root=root))
+    return root, result
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory: pytest.TempPathFactory):
+    """The real curated graph (kg/), built once with HermiT into a temp dist/."""
+    root = tmp_path_factory.mktemp("real")
+    for name in ("kg", "ontology", "queries"):
+        (root / name).symlink_to(ROOT / name)
+    result = build(Paths(root=root))
+    return root, result
+
+
+def needs_seeds() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds not present")
