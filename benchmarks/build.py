@@ -1,0 +1,114 @@
+"""Time each build stage on the curated graph and on synthetic 10x and 100x copies,
+next to a named baseline run in the same process.
+
+Baseline "rdflib-only": parse the same N-Triples with rdflib, answer the
+``actor-counts`` query with rdflib's SPARQL engine, serialise to Turtle with rdflib.
+Ours for the same three steps: Oxigraph bulk load, Oxigraph query, and the
+dist/ writer (all formats).  Each measurement is the median of --runs runs.
+
+    .venv/bin/python benchmarks/build.py --sizes 1 10 100 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from synth import make_synthetic  # noqa: E402
+
+from pmkg.catalogue import parse_query_file  # noqa: E402
+from pmkg.pipeline import Paths, build  # noqa: E402
+from pmkg.query import bind, render  # noqa: E402
+from pmkg.store import ntriples_lines  # noqa: E402
+
+
+class _NoStore:
+    def ask(self, _text: str) -> bool:
+        return True
+
+
+def median_time(func, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_size(copies: int, runs: int, reason_max: int, work: Path) -> dict:
+    kg = make_synthetic(ROOT / "kg", work / f"kg-{copies}", copies)
+    paths = Paths(root=ROOT, kg=kg, dist=work / f"dist-{copies}")
+    stage_runs: dict[str, list[float]] = {}
+    result = None
+    for _ in range(runs):
+        result = build(paths, run_reasoner=copies <= reason_max)
+        for stage, seconds in result.timings.items():
+            stage_runs.setdefault(stage, []).append(seconds)
+    stages = {s: statistics.median(v) for s, v in stage_runs.items()}
+    nt = "".join(ntriples_lines(q for q in result.quads if "ontology" not in str(q[3])))
+    spec = parse_query_file(ROOT / "queries" / "actor-counts.rq")
+    text = render(spec, bind(spec, {"by": "type"}, _NoStore()))
+
+    def rdflib_parse() -> Graph:
+        return Graph().parse(data=nt, format="nt")
+
+    graph = rdflib_parse()
+    store = ox.Store()
+    store.bulk_load(input=nt.encode(), format=ox.RdfFormat.N_TRIPLES)
+    baseline = {
+        "parse": median_time(rdflib_parse, runs),
+        "query": median_time(lambda: list(graph.query(text)), runs),
+        "serialise": median_time(lambda: graph.serialize(format="turtle"), runs),
+    }
+
+    def ox_load() -> None:
+        s = ox.Store()
+        s.bulk_load(input=nt.encode(), format=ox.RdfFormat.N_TRIPLES)
+
+    ours = {
+        "load (oxigraph)": median_time(ox_load, runs),
+        "query (oxigraph)": median_time(lambda: list(store.query(text)), runs),
+    }
+    return {"copies": copies, "records": sum(result.summary["records"].values()),
+            "triples": result.summary["triples"], "stages": stages, "baseline_rdflib": baseline, "ours": ours}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reason-max", type=int, default=100, help="skip HermiT above this many copies")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="pmkg-bench-") as tmp:
+        for copies in args.sizes:
+            row = bench_size(copies, args.runs if copies < 100 else 1, args.reason_max, Path(tmp))
+            rows.append(row)
+            st, bl, ours = row["stages"], row["baseline_rdflib"], row["ours"]
+            print(f"\n== {copies}x: {row['records']} records, {row['triples']} triples (median of runs)")
+            print("  stage   " + "  ".join(f"{k:>9}" for k in st))
+            print("  seconds " + "  ".join(f"{v:9.2f}" for v in st.values()))
+            print(f"  baseline rdflib: parse {bl['parse']:.2f}s  query {bl['query']:.3f}s  "
+                  f"serialise {bl['serialise']:.2f}s")
+            print(f"  oxigraph:        load  {ours['load (oxigraph)']:.2f}s  query {ours['query (oxigraph)']:.3f}s"
+                  f"   -> parse x{bl['parse'] / max(ours['load (oxigraph)'], 1e-9):.1f}, "
+                  f"query x{bl['query'] / max(ours['query (oxigraph)'], 1e-9):.0f} faster")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Create .venv and install pmkg with its test and dev extras (idempotent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[test,dev]"
