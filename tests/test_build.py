@@ -41,7 +41,7 @@ def test_every_curated_triple_is_in_a_document_graph(sink_build):
     store = _store(root)
     in_default = list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     assert in_default == []
-    graphs = {str(g) for g in store.named_graphs()}
+    graphs = {g.value for g in store.named_graphs()}
     docs = {g for g in graphs if "/id/document/" in g}
     assert {"https://w3id.org/pmkg/id/document/causio-2023", "https://w3id.org/pmkg/id/document/icdk-2019"} <= docs
     assert graphs - docs == {"https://w3id.org/pmkg/graph/inferred", "https://w3id.org/pmkg/graph/ontology"}
