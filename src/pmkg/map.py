@@ -21,6 +21,7 @@ from pmkg.namespaces import ORG, PM, SCHEMA, document_iri, entity_iri, hashed_ir
 
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
+PLACE_NOT_STATED = "not stated in the sources"
 TYPOLOGY_CLASS = {"PI": PM.PublicInstitution, "RTO": PM.ResearchAndTechnologyOrganisation,
                   "SME": PM.SmallMediumEnterprise}
 KIND_CLASS = {
@@ -140,6 +141,8 @@ class Mapper:
             t.append((subj, DCTERMS.description, Literal(facts.description, lang="en")))
         if facts.note:
             t.append((subj, SKOS.editorialNote, Literal(facts.note, lang="en")))
+        if facts.place_unknown:
+            t.append((subj, PM.locationStatus, Literal(PLACE_NOT_STATED)))
         t += [(subj, SCHEMA.url, Literal(u, datatype=XSD.anyURI)) for u in facts.website]
         if facts.founded:
             t.append((subj, SCHEMA.foundingDate, partial_date(facts.founded)))

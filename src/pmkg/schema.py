@@ -91,6 +91,7 @@ class Facts(Strict):
     description: str | None = None
     note: str | None = Field(None, description="curator's rationale, e.g. for a merge")
     located_in: list[Slug] = []
+    place_unknown: bool = Field(False, description="no source states the place; say why in `note`")
     website: list[str] = []
     founded: PartialDate | None = None
     typology: list[Literal["PI", "RTO", "SME"]] = []

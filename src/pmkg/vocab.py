@@ -101,6 +101,7 @@ class PM(DefinedNamespace):
     level: URIRef
     locatedIn: URIRef
     location: URIRef
+    locationStatus: URIRef
     measure: URIRef
     memberOf: URIRef
     observationSubject: URIRef
