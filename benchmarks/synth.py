@@ -18,7 +18,7 @@ from pmkg.load import REFERENCE_FIELDS
 SHARED_KINDS = {"documents", "places", "topics", "concepts"}
 
 
-def _rename(value: Any, key: str | None, copied: set[str], suffix: str) -> Any:  # noqa: ANN401
+def _rename(value: Any, key: str | None, copied: set[str], suffix: str) -> Any:
     if isinstance(value, dict):
         return {k: _rename(v, k, copied, suffix) for k, v in value.items()}
     if isinstance(value, list):
