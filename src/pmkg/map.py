@@ -251,7 +251,7 @@ class Mapper:
         if m.publisher:
             t.append((subj, DCTERMS.publisher, Literal(m.publisher)))
         if m.file:
-            t.append((subj, PM.sourceFile, Literal(f"seeds/{m.file}")))
+            t.append((subj, PM.sourceFile, Literal(m.file if "/" in m.file else f"seeds/{m.file}")))
         if m.description:
             t.append((subj, DCTERMS.description, Literal(m.description, lang="en")))
         for triple in t:
@@ -302,6 +302,17 @@ class Mapper:
             head.append((subj, PM.claim, cite))
         self.emit(subj, head, m.claims[0].source, origin)
 
+    def map_link(self, rec: Record) -> None:
+        """Accepted links only: skos:exactMatch and the identifier, in the registry's graph."""
+        m: s.Link = rec.model  # type: ignore[assignment]
+        if m.status != "accepted":
+            return
+        subj = self.ref(m.about)
+        id_predicate = {"ror": PM.rorId, "funder-registry": PM.funderDoi, "wikidata": PM.wikidataId}[m.registry]
+        triples: list[Triple] = [(subj, SKOS.exactMatch, URIRef(m.iri)), (subj, id_predicate, Literal(m.identifier))]
+        source = s.Source(doc=m.registry_doc, at=f"record {m.identifier}", quote=m.label)
+        self.emit(subj, triples, source, Origin(rec.file, rec.line, m.about, rec.field_lines))
+
     def run(self) -> Mapped:
         for rec in self.kg.records:
             if rec.kind == "documents":
@@ -312,6 +323,8 @@ class Mapper:
                 self.map_facts(rec)
             elif rec.kind == "conflicts":
                 self.map_conflict(rec)
+            elif rec.kind == "links":
+                self.map_link(rec)
             else:
                 self.map_entity(rec)
         return self.out

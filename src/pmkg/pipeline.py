@@ -38,12 +38,14 @@ class Paths:
     ontology: Path | None = None
     shapes: Path | None = None
     dist: Path | None = None
+    imports: Path | None = None
 
     def __post_init__(self) -> None:
         self.kg = self.kg or self.root / "kg"
         self.ontology = self.ontology or self.root / "ontology" / "pmkg.ttl"
         self.shapes = self.shapes or self.root / "ontology" / "shapes.ttl"
         self.dist = self.dist or self.root / "dist"
+        self.imports = self.imports or self.root / "imports"
 
 
 @dataclass
@@ -140,6 +142,6 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
                     "fingerprint": input_fingerprint(paths), "reasoned": run_reasoner,
                     "warnings": [str(w) for w in report.warnings], "summary": summary,
                     "timings": {k: round(v, 3) for k, v in timings.items()}}
-        timed("write", write_dist, paths.dist, quads, ontology, manifest)
+        timed("write", write_dist, paths.dist, quads, ontology, manifest, paths.imports)
     return BuildResult(kg, mapped, inferred, report.warnings, timings, quads, summary)
 

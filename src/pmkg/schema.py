@@ -247,6 +247,30 @@ class ConceptRecord(Entity):
     scheme: Slug
 
 
+class Link(Strict):
+    """A proposed or reviewed match of a curated entity to an external registry record.
+
+    Proposals are written by ``pmkg link``; a curator sets ``status``.  Only
+    accepted links enter the graph (skos:exactMatch plus the identifier), in
+    the named graph of the registry document ``registry_doc``.
+    """
+
+    about: Slug
+    registry: Literal["ror", "funder-registry", "wikidata"]
+    registry_doc: Slug = Field(description="the documents id of the registry release the record came from")
+    identifier: str = Field(min_length=1)
+    iri: str
+    label: str | None = None
+    score: float | None = None
+    method: str | None = None
+    evidence: list[str] = []
+    flags: list[str] = []
+    status: Literal["proposed", "accepted", "rejected"] = "proposed"
+    reason: str | None = None
+
+    _iri = field_validator("iri")(classmethod(lambda cls, v: _check_urls([v])[0]))
+
+
 RECORD_KINDS: dict[str, type[BaseModel]] = {
     "documents": Document,
     "places": Place,
@@ -262,4 +286,5 @@ RECORD_KINDS: dict[str, type[BaseModel]] = {
     "observations": Observation,
     "conflicts": Conflict,
     "facts": FactsRecord,
+    "links": Link,
 }

@@ -43,8 +43,13 @@ def nquads_lines(quads: Iterable[Quad]) -> list[str]:
     return sorted({f"{s.n3()} {p.n3()} {o.n3()} {g.n3()} .\n" for s, p, o, g in quads})
 
 
-def write_dist(dist: Path, quads: list[Quad], ontology: Graph, manifest: dict) -> None:
-    """Write every output into a temp folder, then swap it in for ``dist``."""
+def write_dist(dist: Path, quads: list[Quad], ontology: Graph, manifest: dict, imports: Path | None = None) -> None:
+    """Write every output into a temp folder, then swap it in for ``dist``.
+
+    Imported paper-level data (``imports/*.nq``, written by ``pmkg import``) is
+    loaded into the new store too, so a rebuild of the curated graph keeps it;
+    the file exports hold the curated graph only.
+    """
     dist = dist.resolve()
     dist.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".dist-", dir=dist.parent))
@@ -68,6 +73,8 @@ def write_dist(dist: Path, quads: list[Quad], ontology: Graph, manifest: dict) -
         ontology.serialize(tmp / "ontology.ttl", format="turtle", encoding="utf-8")
         store = ox.Store(str(tmp / STORE_DIR))
         store.bulk_load(input=nq.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
+            store.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
         store.flush()
         del store
         gc.collect()

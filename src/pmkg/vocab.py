@@ -70,7 +70,9 @@ class PM(DefinedNamespace):
     WorkPackage: URIRef
     WorkingGroup: URIRef
     about: URIRef
+    affiliatedActor: URIRef
     affiliation: URIRef
+    affiliationCountry: URIRef
     citation: URIRef
     citedIn: URIRef
     city: URIRef
@@ -83,6 +85,7 @@ class PM(DefinedNamespace):
     database: URIRef
     diseaseArea: URIRef
     documentKind: URIRef
+    doi: URIRef
     effective: URIRef
     end: URIRef
     figure: URIRef
@@ -91,11 +94,13 @@ class PM(DefinedNamespace):
     followUpOf: URIRef
     formerName: URIRef
     foundedBy: URIRef
+    funderDoi: URIRef
     funds: URIRef
     grantNumber: URIRef
     identifier: URIRef
     isoCode: URIRef
     issuedBy: URIRef
+    journal: URIRef
     jurisdiction: URIRef
     labelInSource: URIRef
     level: URIRef
@@ -105,6 +110,7 @@ class PM(DefinedNamespace):
     measure: URIRef
     memberOf: URIRef
     observationSubject: URIRef
+    openAlexId: URIRef
     order: URIRef
     organiser: URIRef
     ownedBy: URIRef
@@ -115,6 +121,7 @@ class PM(DefinedNamespace):
     periodEnd: URIRef
     periodStart: URIRef
     person: URIRef
+    pmid: URIRef
     post: URIRef
     product: URIRef
     programmeKind: URIRef
@@ -122,6 +129,7 @@ class PM(DefinedNamespace):
     rank: URIRef
     responsible: URIRef
     role: URIRef
+    rorId: URIRef
     sample: URIRef
     scheme: URIRef
     segment: URIRef
@@ -132,5 +140,9 @@ class PM(DefinedNamespace):
     subOrganisationOf: URIRef
     supportedBy: URIRef
     topic: URIRef
+    unresolvedAffiliation: URIRef
+    unresolvedFunder: URIRef
     value: URIRef
+    wikidataId: URIRef
+    wosId: URIRef
     year: URIRef
