@@ -87,3 +87,14 @@ def test_query_builds_when_dist_is_missing_or_stale(project):
         "facts:\n  - about: bgi\n    aliases: [Huada]\n    source: {doc: causio-2023, at: x}\n", encoding="utf-8")
     again = runner.invoke(app, ["query", "actors", "--root", str(project), "--param", "region=Huada"])
     assert "stale" in again.output
+
+
+def test_usage_error_is_one_line_not_a_traceback():
+    """Regression: an unknown option made main() import click (not installed with typer 0.29) and crash."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(sys.executable).with_name("pmkg")
+    out = subprocess.run([str(script), "validate", "--no-such-option"], capture_output=True, text=True, check=False)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr and "No such option" in out.stderr

@@ -164,12 +164,28 @@ class Mapper:
                   (node, PM.measure, Literal(fig.measure)), (node, PM.figureText, Literal(fig.text))]
             if fig.value is not None:
                 t.append((node, PM.value, Literal(str(fig.value), datatype=XSD.decimal)))
+        if isinstance(facts, s.FactsBlock):
+            t += self.block_dates(subj, facts)
         for m in facts.affiliations:
             node = hashed_iri("membership", str(subj), m.org, m.role or "")
             t += [(subj, PM.affiliation, node), (node, RDF.type, ORG.Membership),
                   (node, ORG.member, subj), (node, ORG.organization, self.ref(m.org))]
             if m.role:
                 t.append((node, PM.post, Literal(m.role)))
+        return t
+
+    def block_dates(self, subj: URIRef, block: s.FactsBlock) -> list[Triple]:
+        """Dates, issuers and grant number stated in an also/facts block."""
+        t: list[Triple] = []
+        if block.issued:
+            t.append((subj, DCTERMS.issued, partial_date(block.issued)))
+        t += [(subj, PM.issuedBy, self.ref(i)) for i in block.issued_by]
+        if block.start:
+            t.append((subj, PM.start, partial_date(block.start)))
+        if block.end:
+            t.append((subj, PM.end, partial_date(block.end)))
+        if block.grant_number:
+            t.append((subj, PM.grantNumber, Literal(block.grant_number)))
         return t
 
     # -- kinds --------------------------------------------------------------

@@ -114,10 +114,20 @@ class Facts(Strict):
 
 
 class FactsBlock(Facts):
-    """Extra facts about an entity from a source of their own."""
+    """Extra facts about an entity from a source of their own.
+
+    Besides the shared fields, a block may state the dates, issuers and grant
+    number of a policy or programme, so that a second document's (or a second
+    table's) claim about them can be recorded with its own source.
+    """
 
     source: Source
     label: str | None = None
+    issued: PartialDate | None = None
+    issued_by: list[Slug] = []
+    start: PartialDate | None = None
+    end: PartialDate | None = None
+    grant_number: str | None = None
 
 
 class FactsRecord(FactsBlock):

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from pmkg.errors import PmkgError
 from pmkg.namespaces import ONTOLOGY_GRAPH
@@ -48,7 +48,8 @@ def write_dist(dist: Path, quads: list[Quad], ontology: Graph, manifest: dict, i
 
     Imported paper-level data (``imports/*.nq``, written by ``pmkg import``) is
     loaded into the new store too, so a rebuild of the curated graph keeps it;
-    the file exports hold the curated graph only.
+    the file exports hold the curated graph only.  The store dumps TriG and
+    JSON-LD itself (rdflib's JSON-LD writer was 15x slower, see benchmarks/).
     """
     dist = dist.resolve()
     dist.parent.mkdir(parents=True, exist_ok=True)
@@ -59,23 +60,15 @@ def write_dist(dist: Path, quads: list[Quad], ontology: Graph, manifest: dict, i
         (tmp / "pmkg.nt").write_text(nt, encoding="utf-8")
         nq = "".join(nquads_lines(quads))
         (tmp / "pmkg.nq").write_text(nq, encoding="utf-8")
-        ds = Dataset()
-        for prefix, ns in PREFIXES.items():
-            ds.bind(prefix, ns)
-        ds.parse(data=nq, format="nquads")
-        ds.serialize(tmp / "pmkg.trig", format="trig", encoding="utf-8")
-        ds.serialize(tmp / "pmkg.jsonld", format="json-ld", encoding="utf-8")
-        union = Graph()
-        for prefix, ns in PREFIXES.items():
-            union.bind(prefix, ns)
-        union.parse(data=nt, format="nt")
-        union.serialize(tmp / "pmkg.ttl", format="turtle", encoding="utf-8")
+        _write_union_turtle(tmp / "pmkg.ttl", nt)
         ontology.serialize(tmp / "ontology.ttl", format="turtle", encoding="utf-8")
         store = ox.Store(str(tmp / STORE_DIR))
         store.bulk_load(input=nq.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
             store.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
         store.flush()
+        store.dump(str(tmp / "pmkg.trig"), ox.RdfFormat.TRIG, prefixes=PREFIXES)
+        store.dump(str(tmp / "pmkg.jsonld"), ox.RdfFormat.JSON_LD)
         del store
         gc.collect()
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -89,6 +82,12 @@ def write_dist(dist: Path, quads: list[Quad], ontology: Graph, manifest: dict, i
     os.rename(tmp, dist)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_union_turtle(path: Path, nt: str) -> None:
+    """Turtle of the union graph, in the (sorted) order of the N-Triples."""
+    triples = ox.parse(nt.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    ox.serialize(triples, str(path), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 def read_manifest(dist: Path) -> dict | None:
