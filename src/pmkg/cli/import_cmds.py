@@ -1,0 +1,74 @@
+"""``pmkg import FORMAT FILE…``: bibliographic records into the built store and imports/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pmkg.cli.common import RootOption, console, err_console, reports_errors
+from pmkg.importers.run import PARSERS, ImportReport, count_records, import_files
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def print_report(report: ImportReport, top: int = 10) -> None:
+    for problem in report.problems:
+        err_console.print(f"skipped: {problem}", markup=False, highlight=False, soft_wrap=True)
+    t = report.tally
+    console.print(f"[bold]{report.source_id}[/bold]: read {report.read}, imported {report.imported}, "
+                  f"skipped {report.skipped} ({report.records_per_second:,.0f} records/s, {report.quads} quads)",
+                  soft_wrap=True)
+    console.print(f"funder strings resolved: {t.funders_resolved}/{t.funders} ({_share(t.share('funder'))}); "
+                  f"affiliation strings resolved: {t.affiliations_resolved}/{t.affiliations} "
+                  f"({_share(t.share('affiliation'))})", soft_wrap=True)
+    if t.unresolved:
+        console.print("most frequent unresolved strings:")
+        for (kind, text), count in t.unresolved.most_common(top):
+            console.print(f"  {count:>5}  {kind:<11} {text}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"graph <{report.graph}>, persisted in {report.nquads}", markup=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    @reports_errors
+    def import_cmd(
+        fmt: str = typer.Argument(..., metavar="FORMAT", help="wos | wos-tab | openalex | medline"),
+        files: list[Path] = typer.Argument(..., metavar="FILE…", help="One or more files of that format."),
+        source_id: str = typer.Option(None, "--source-id", help="Id of the import (its named graph and "
+                                      "imports/<id>.nq); default: the first file's name. Re-using an id "
+                                      "replaces that import."),
+        strict: bool = typer.Option(False, "--strict", help="Abort on the first malformed record (nothing is "
+                                    "written) instead of skipping it."),
+        unresolved: Path = typer.Option(None, "--unresolved", help="Write the unresolved funder and affiliation "
+                                        "strings with their frequencies to this CSV."),
+        root: Path = RootOption,
+    ) -> None:
+        """Import bibliographic records: one pm:Publication per record, affiliations and funders resolved
+        to curated actors, the source's own named graph in dist/store, persisted as imports/<id>.nq."""
+        from pmkg.cli.query_cmds import ensure_built
+
+        if fmt not in PARSERS:
+            raise typer.BadParameter(f"'{fmt}' is not one of: {', '.join(PARSERS)}", param_hint="FORMAT")
+        paths = ensure_built(root)
+        total = sum(count_records(fmt, f) for f in files if f.is_file())
+        columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]} records/s"), TimeElapsedColumn())
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task("import", total=total or None, rate="-")
+
+            def step(done: int) -> None:
+                if done % 200 == 0 or done == total:
+                    elapsed = bar.tasks[0].elapsed or 0.0
+                    bar.update(task, completed=done, rate=f"{done / elapsed:,.0f}" if elapsed else "-")
+
+            report = import_files(fmt, files, dist=paths.dist, imports=paths.imports, source_id=source_id,
+                                  strict=strict, progress=step)
+        if unresolved:
+            report.write_unresolved(unresolved)
+        print_report(report)
+        if unresolved:
+            console.print(f"unresolved strings written to {unresolved}", soft_wrap=True)

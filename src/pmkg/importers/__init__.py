@@ -1,0 +1,1 @@
+"""Importers of bibliographic records (WoS, OpenAlex, MEDLINE) into paper-level graph data."""

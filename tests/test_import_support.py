@@ -1,0 +1,51 @@
+"""Shared helpers for the importer tests: a throw-away project with the real curated
+graph (kg/ copied, so a test may add aliases) built once without HermiT."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pmkg.pipeline import Paths, build
+
+ROOT = Path(__file__).resolve().parents[1]
+BIBLIO = Path(__file__).parent / "fixtures" / "biblio"
+SHARED_BIBLIO = ROOT.parent / "shared" / "data" / "biblio"
+
+
+def make_import_project(dest: Path, *, without_aliases: bool = False) -> Path:
+    """A project root with a copy of kg/, symlinked ontology/ and queries/, and no dist/."""
+    shutil.copytree(ROOT / "kg", dest / "kg")
+    if without_aliases:
+        (dest / "kg" / "import-aliases.yaml").unlink(missing_ok=True)
+    for name in ("ontology", "queries"):
+        (dest / name).symlink_to(ROOT / name)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def import_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_import_project(tmp_path_factory.mktemp("import-template"))
+    build(Paths(root=root), run_reasoner=False)
+    return root
+
+
+@pytest.fixture
+def import_project(import_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the built template (kg/ and dist/), safe to import into."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    shutil.copytree(import_template / "kg", root / "kg")
+    shutil.copytree(import_template / "dist", root / "dist")
+    for name in ("ontology", "queries"):
+        (root / name).symlink_to(ROOT / name)
+    return root
+
+
+def test_fixture_readme_names_every_fixture() -> None:
+    readme = (BIBLIO / "README.md").read_text(encoding="utf-8")
+    for path in BIBLIO.iterdir():
+        if path.name != "README.md":
+            assert f"`{path.name}`" in readme, f"{path.name} is not described in the fixture README"
