@@ -6,7 +6,7 @@ import json
 import socket
 import urllib.error
 
-from SPARQLWrapper import JSON, POST, SPARQLWrapper
+from SPARQLWrapper import JSON, POST, SELECT, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from pmkg import __version__
@@ -28,6 +28,10 @@ class EndpointBackend:
     def _call(self, text: str) -> dict:
         client = SPARQLWrapper(self.url, agent=USER_AGENT)
         client.setQuery(text)
+        # SPARQLWrapper guesses the type from the text, but its comment stripping skips every other line of a
+        # comment block, so a '#+' header mentioning 'add' or 'load' was sent as an update; SELECT and ASK
+        # are both sent as `query=` with the JSON Accept header.
+        client.queryType = SELECT
         client.setMethod(POST)
         client.setReturnFormat(JSON)
         client.setTimeout(int(self.timeout))

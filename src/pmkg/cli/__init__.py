@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from pmkg.cli import build_cmds, query_cmds
+from pmkg.cli import build_cmds, import_cmds, link_cmds, query_cmds, report_cmds, server_cmds
 from pmkg.errors import PmkgError
 
 app = typer.Typer(
@@ -18,6 +18,10 @@ app = typer.Typer(
          "Exit codes: 0 ok, 1 data violates shapes or checks, 2 input or runtime error.")
 build_cmds.register(app)
 query_cmds.register(app)
+server_cmds.register(app)
+report_cmds.register(app)
+link_cmds.register(app)
+import_cmds.register(app)
 
 
 def main() -> None:
@@ -39,9 +43,8 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted; the previous dist/ is untouched", err=True)
         sys.exit(2)
-    except Exception as exc:
-        import click
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # last resort: one line, never a traceback
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # a usage error of typer's bundled click
             exc.show()
             sys.exit(exc.exit_code)
         typer.echo(f"error: unexpected {type(exc).__name__}: {exc}", err=True)
