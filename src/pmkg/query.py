@@ -106,6 +106,34 @@ def _from_ox(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> Value | N
     return Value(str(term))
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
+                          "\b": "\\b", "\f": "\\f"})
+
+
+def term_text(term: Term) -> str:
+    """SPARQL text of an RDF term, always on one line: IRIs checked, literals fully escaped.
+
+    (rdflib's ``n3()`` writes a multi-line value as a triple-quoted long literal;
+    writing every literal in the short, escaped form keeps the VALUES block one line.)
+    """
+    if isinstance(term, URIRef):
+        if IRI_FORBIDDEN.search(str(term)):
+            raise QueryError(f"{shown(str(term))} is not a valid IRI")
+        return f"<{term}>"
+    text = '"' + str(term).translate(_ESCAPES) + '"'
+    if term.language:
+        return f"{text}@{term.language}"
+    if term.datatype:
+        return f"{text}^^<{term.datatype}>"
+    return text
+
+
+def shown(raw: str, limit: int = 60) -> str:
+    """A user's value as it may appear in a one-line message: quoted, escaped, truncated."""
+    text = raw if len(raw) <= limit else raw[:limit] + "…"
+    return repr(text)
+
+
 def _check_text(param: Param, raw: str) -> str:
     try:
         raw.encode("utf-8")
@@ -134,7 +162,7 @@ def to_term(param: Param, raw: str, backend: Backend) -> Term:
     if kind in ("integer", "year"):
         if not re.fullmatch(r"[+-]?\d{1,9}", raw):
             what = "a year" if kind == "year" else "an integer"
-            raise QueryError(f"--param {param.name}: '{raw[:40]}' is not {what}")
+            raise QueryError(f"--param {param.name}: {shown(raw)} is not {what}")
         value = int(raw)
         if kind == "year" and not 1000 <= value <= 2999:
             raise QueryError(f"--param {param.name}: {value} is not a plausible year")
@@ -144,18 +172,18 @@ def to_term(param: Param, raw: str, backend: Backend) -> Term:
     if kind == "boolean":
         low = raw.lower()
         if low not in ("true", "false", "yes", "no", "1", "0"):
-            raise QueryError(f"--param {param.name}: '{raw[:40]}' is not true or false")
+            raise QueryError(f"--param {param.name}: {shown(raw)} is not true or false")
         return Literal(low in ("true", "yes", "1"))
     if kind == "date":
         if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", raw):
-            raise QueryError(f"--param {param.name}: '{raw[:40]}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+            raise QueryError(f"--param {param.name}: {shown(raw)} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
         return Literal(raw)
     if kind == "enum":
         values = param.values or []
         keys = list(values)
         match = next((k for k in keys if str(k).lower() == raw.lower()), None)
         if match is None:
-            raise QueryError(f"--param {param.name}: '{raw[:40]}' is not one of {', '.join(map(str, keys))}")
+            raise QueryError(f"--param {param.name}: {shown(raw)} is not one of {', '.join(map(str, keys))}")
         return _expand(values[match]) if isinstance(values, dict) else Literal(str(match))
     return resolve_entity(param, raw, backend)
 
@@ -171,32 +199,32 @@ def resolve_entity(param: Param, raw: str, backend: Backend) -> URIRef:
     prefixes = _kind_prefixes(param)
     if raw.startswith(("http://", "https://")):
         if IRI_FORBIDDEN.search(raw):
-            raise QueryError(f"--param {param.name}: '{raw[:60]}' is not a valid IRI")
+            raise QueryError(f"--param {param.name}: {shown(raw)} is not a valid IRI")
         iri = URIRef(raw)
-        if not backend.ask(f"ASK {{ {{ {iri.n3()} ?p ?o }} UNION {{ ?s ?p {iri.n3()} }} }}"):
+        if not backend.ask(f"ASK {{ {{ {term_text(iri)} ?p ?o }} UNION {{ ?s ?p {term_text(iri)} }} }}"):
             raise QueryError(f"--param {param.name}: no resource {raw} in the graph")
         return iri
     if SLUG_RE.match(raw):
         for prefix in prefixes:
             iri = URIRef(prefix + raw)
-            if backend.ask(f"ASK {{ {iri.n3()} a ?type }}"):
+            if backend.ask(f"ASK {{ {term_text(iri)} a ?type }}"):
                 return iri
     label = Literal(raw.lower())
-    filters = " || ".join(f"STRSTARTS(STR(?e), {Literal(p).n3()})" for p in prefixes)
+    filters = " || ".join(f"STRSTARTS(STR(?e), {term_text(Literal(p))})" for p in prefixes)
     text = (
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-        f"SELECT DISTINCT ?e (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?wanted {{ {label.n3()} }} "
+        f"SELECT DISTINCT ?e (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?wanted {{ {term_text(label)} }} "
         "?e rdfs:label|skos:altLabel ?name . FILTER(LCASE(STR(?name)) = ?wanted) "
         f"FILTER({filters}) OPTIONAL {{ ?e rdfs:label ?l FILTER(LANG(?l) = 'en') }} }} GROUP BY ?e ORDER BY ?e"
     )
     found = backend.select(text).rows
     if not found:
         what = "/".join(param.kinds)
-        raise QueryError(f"--param {param.name}: no {what} with id, label or alias '{raw[:80]}'",
+        raise QueryError(f"--param {param.name}: no {what} with id, label or alias {shown(raw)}",
                          hint="use `pmkg sparql` or the `actors` query to look up names")
     if len(found) > 1:
         cands = "; ".join(f"{_slug(r[0].text)} ({r[1].text if r[1] else ''})" for r in found[:10])
-        raise QueryError(f"--param {param.name}: '{raw}' is ambiguous: {cands}", hint="pass the id instead")
+        raise QueryError(f"--param {param.name}: {shown(raw)} is ambiguous: {cands}", hint="pass the id instead")
     return URIRef(found[0][0].text)
 
 
@@ -234,7 +262,7 @@ def render(spec: QuerySpec, bound: dict[str, Term | None]) -> str:
     if match is None:
         raise QueryError(f"query '{spec.name}' has no WHERE clause to bind parameters in")
     names = " ".join(f"?{v}" for v in bound)
-    terms = " ".join(t.n3() if t is not None else "UNDEF" for t in bound.values())
+    terms = " ".join(term_text(t) if t is not None else "UNDEF" for t in bound.values())
     values = f"\n  VALUES ({names}) {{ ({terms}) }}\n"
     return spec.text[: match.end()] + values + spec.text[match.end():]
 
