@@ -46,5 +46,27 @@ def real_build(tmp_path_factory: pytest.TempPathFactory):
     return root, result
 
 
+@pytest.fixture(scope="session")
+def backend(real_build):
+    """The embedded store of the real build."""
+    from pmkg.query import EmbeddedBackend
+    from pmkg.store import open_store
+    root, _ = real_build
+    return EmbeddedBackend(open_store(root / "dist"))
+
+
+@pytest.fixture(scope="session")
+def run(real_build, backend):
+    """``run(name, **params)``: a canned query's rows as dicts (``listed_in=`` for ``listed-in``)."""
+    from pmkg.catalogue import load_catalogue
+    from pmkg.query import run_query
+    root, _ = real_build
+    catalogue = load_catalogue(root / "queries")
+
+    def _run(name: str, **params: str) -> list[dict[str, str | None]]:
+        return run_query(catalogue[name], {k.replace("_", "-"): v for k, v in params.items()}, backend).records()
+    return _run
+
+
 def needs_seeds() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds not present")

@@ -7,11 +7,8 @@ from collections import Counter
 import pytest
 from typer.testing import CliRunner
 
-from pmkg.catalogue import load_catalogue
 from pmkg.cli import app
 from pmkg.errors import QueryError
-from pmkg.query import EmbeddedBackend, run_query
-from pmkg.store import open_store
 from tests.conftest import needs_seeds
 from tests.seedtables import causio_tables
 
@@ -19,15 +16,6 @@ runner = CliRunner()
 pytestmark = needs_seeds()
 
 
-@pytest.fixture(scope="module")
-def run(real_build):
-    root, _ = real_build
-    catalogue = load_catalogue(root / "queries")
-    backend = EmbeddedBackend(open_store(root / "dist"))
-
-    def _run(name: str, **params: str):
-        return run_query(catalogue[name], {k.replace("_", "-"): v for k, v in params.items()}, backend).records()
-    return _run
 
 
 def test_seed_table_sizes():

@@ -33,10 +33,6 @@ def test_header_is_complete(name: str):
         assert p.example is not None or p.default is not None, f"{name}: {p.name} has no example or default"
 
 
-@pytest.fixture(scope="module")
-def backend(real_build):
-    root, _ = real_build
-    return EmbeddedBackend(open_store(root / "dist"))
 
 
 def _examples(spec: QuerySpec) -> dict[str, str]:

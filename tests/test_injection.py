@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 from pmkg.catalogue import load_catalogue
 from pmkg.cli import app
 from pmkg.errors import QueryError
-from pmkg.query import EmbeddedBackend, bind, render, run_query
-from pmkg.store import open_store
+from pmkg.query import bind, render, run_query
 from tests.conftest import ROOT
 
 HOSTILE = {
@@ -32,10 +31,6 @@ CATALOGUE = load_catalogue(ROOT / "queries")
 CASES = [(q, p.name) for q, spec in sorted(CATALOGUE.items()) for p in spec.params]
 
 
-@pytest.fixture(scope="module")
-def backend(real_build):
-    root, _ = real_build
-    return EmbeddedBackend(open_store(root / "dist"))
 
 
 def test_every_parameter_is_covered():

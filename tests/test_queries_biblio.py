@@ -9,7 +9,6 @@ The imported-data branch runs on a small synthetic N-Quads fixture in a temporar
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,7 +16,6 @@ import pytest
 
 from pmkg.catalogue import load_catalogue
 from pmkg.query import Backend, EmbeddedBackend, run_query
-from pmkg.store import open_store
 from tests.conftest import ROOT, needs_seeds
 from tests.seedtables import seed_text, tab_blocks
 
@@ -73,20 +71,7 @@ class Diffs:
 
 
 # -- fixtures ------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def backend(real_build) -> EmbeddedBackend:
-    root, _ = real_build
-    return EmbeddedBackend(open_store(root / "dist"))
-
-
-@pytest.fixture(scope="module")
-def run(real_build, backend) -> Callable[..., list[dict[str, str | None]]]:
-    root, _ = real_build
-    catalogue = load_catalogue(root / "queries")
-
-    def _run(name: str, **params: str) -> list[dict[str, str | None]]:
-        return run_query(catalogue[name], {k.replace("_", "-"): v for k, v in params.items()}, backend).records()
-    return _run
+# `backend` and `run` fixtures: tests/conftest.py
 
 
 # -- seed tables ---------------------------------------------------------------------------------------------

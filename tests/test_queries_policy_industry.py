@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
 
 import pytest
 
-from pmkg.catalogue import load_catalogue
-from pmkg.query import EmbeddedBackend, run_query
-from pmkg.store import open_store
 from tests.conftest import needs_seeds
 from tests.seedtables import seed_text
 from tests.test_queries_biblio import Diffs, clean, words
@@ -30,20 +26,7 @@ SEGMENTS = {2: "AI medical imaging", 3: "AI medical imaging", 4: "AI medical ima
 NOT_A_PARTNER = {"", "-", "own developed", "cro"}
 
 
-@pytest.fixture(scope="module")
-def backend(real_build) -> EmbeddedBackend:
-    root, _ = real_build
-    return EmbeddedBackend(open_store(root / "dist"))
-
-
-@pytest.fixture(scope="module")
-def run(real_build, backend) -> Callable[..., list[dict[str, str | None]]]:
-    root, _ = real_build
-    catalogue = load_catalogue(root / "queries")
-
-    def _run(name: str, **params: str) -> list[dict[str, str | None]]:
-        return run_query(catalogue[name], {k.replace("_", "-"): v for k, v in params.items()}, backend).records()
-    return _run
+# `backend` and `run` fixtures: tests/conftest.py
 
 
 @pytest.fixture(scope="module")
