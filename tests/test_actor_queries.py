@@ -83,3 +83,33 @@ def test_cli_query_list_describe_and_formats(real_build):
     assert bad.exit_code == 2 and "error: --param type" in bad.output and "Traceback" not in bad.output
     missing = runner.invoke(app, ["query", "no-such-query", "--root", str(root)])
     assert missing.exit_code == 2 and "pmkg query --list" in missing.output
+
+
+def test_actor_counts_without_listing_count_each_actor_once(run, backend):
+    """Regression: with listed-in unset, the OPTIONAL listing pattern bound ?_listed_in itself and
+    the query counted table listings (China 184 instead of 157).  Count independently in Python."""
+    pm = "https://w3id.org/pmkg/ontology#"
+    located = backend.select(f"SELECT ?a ?p WHERE {{ ?a a <{pm}Actor> ; <{pm}locatedIn> ?p }}").records()
+    ups = backend.select(f"SELECT ?p ?q WHERE {{ ?p <{pm}locatedIn>|<{pm}memberOf> ?q . ?p a <{pm}Place> . "
+                         f"?q a <{pm}Place> }}").records()
+    labels = {r["p"]: r["l"] for r in backend.select(
+        f'SELECT ?p ?l WHERE {{ ?p a <{pm}Place> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l '
+        f'FILTER(LANG(?l) = "en") }}').records()}
+    parents: dict[str, set[str]] = {}
+    for r in ups:
+        parents.setdefault(r["p"], set()).add(r["q"])
+
+    def roots(place: str, seen: frozenset = frozenset()) -> set[str]:
+        if not parents.get(place) or place in seen:
+            return {place}
+        return set().union(*(roots(q, seen | {place}) for q in parents[place]))
+
+    expected: Counter[str] = Counter()
+    per_actor: dict[str, set[str]] = {}
+    for r in located:
+        per_actor.setdefault(r["a"], set()).update(roots(r["p"]))
+    for tops in per_actor.values():
+        for top in tops:
+            expected[labels[top]] += 1
+    got = {r["region"]: int(r["actors"]) for r in run("actor-counts")}
+    assert got == dict(expected)

@@ -108,10 +108,15 @@ class Mapper:
         return entity_iri(self.kg.kinds_by_id[slug], slug)
 
     # -- statement groups ---------------------------------------------------
-    def emit(self, subject: URIRef, triples: list[Triple], source: s.Source, origin: Origin) -> URIRef:
-        """Put a group's triples in its document graph, with citation and reification."""
+    def emit(self, subject: URIRef, triples: list[Triple], source: s.Source, origin: Origin,
+             claim_of: str = "") -> URIRef:
+        """Put a group's triples in its document graph, with citation and reification.
+
+        ``claim_of`` (a conflict id) gives a conflict's claim a citation of its own even
+        when its source equals the record's, so a claim's values stay apart from the record's.
+        """
         graph = document_iri(source.doc)
-        cite = hashed_iri("citation", str(subject), source.doc, source.at, source.quote or "")
+        cite = hashed_iri("citation", str(subject), source.doc, source.at, source.quote or "", claim_of)
         cite_triples: list[Triple] = [
             (cite, RDF.type, PM.Citation), (cite, PM.citedIn, graph), (cite, PM.about, subject),
             (cite, PM.location, Literal(source.at)),
@@ -314,7 +319,7 @@ class Mapper:
                               (subj, PM.conflictProperty, Literal(m.property)),
                               (subj, DCTERMS.description, Literal(m.description, lang="en"))]
         for claim in m.claims:
-            cite = self.emit(about, self.facts_triples(about, claim, "facts"), claim.source, origin)
+            cite = self.emit(about, self.facts_triples(about, claim, "facts"), claim.source, origin, claim_of=m.id)
             head.append((subj, PM.claim, cite))
         self.emit(subj, head, m.claims[0].source, origin)
 
