@@ -254,8 +254,16 @@ def bind(spec: QuerySpec, given: dict[str, str], backend: Backend) -> dict[str, 
 WHERE_RE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
+BIND_MARKER = re.compile(r"^[ \t]*# pmkg:bind-params[ \t]*$", re.MULTILINE)
+
+
 def render(spec: QuerySpec, bound: dict[str, Term | None]) -> str:
-    """The query text with a VALUES block of the bound terms in its outermost WHERE."""
+    """The query text with a VALUES block of the bound terms in its outermost WHERE.
+
+    A subquery does not see the outer VALUES (SPARQL evaluates it first); one that
+    needs the parameters says so with a line ``# pmkg:bind-params``, which is
+    replaced by the same VALUES block.
+    """
     if not bound:
         return spec.text
     match = WHERE_RE.search(_strip_comments(spec.text))
@@ -263,8 +271,9 @@ def render(spec: QuerySpec, bound: dict[str, Term | None]) -> str:
         raise QueryError(f"query '{spec.name}' has no WHERE clause to bind parameters in")
     names = " ".join(f"?{v}" for v in bound)
     terms = " ".join(term_text(t) if t is not None else "UNDEF" for t in bound.values())
-    values = f"\n  VALUES ({names}) {{ ({terms}) }}\n"
-    return spec.text[: match.end()] + values + spec.text[match.end():]
+    values = f"VALUES ({names}) {{ ({terms}) }}"
+    text = spec.text[: match.end()] + f"\n  {values}\n" + spec.text[match.end():]
+    return BIND_MARKER.sub(lambda m: m.group(0).replace("# pmkg:bind-params", values), text)
 
 
 def _strip_comments(text: str) -> str:
