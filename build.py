@@ -1,11 +1,8 @@
-"""`python build.py` does exactly what `pmkg build` does."""
+"""`python build.py [OPTIONS]` does exactly what `pmkg build [OPTIONS]` does, exit code included."""
 
 import sys
 
-from pmkg.cli import app, main
+from pmkg.cli import run
 
 if __name__ == "__main__":
-    sys.argv = [sys.argv[0], "build", *sys.argv[1:]]
-    main()
-
-__all__ = ["app"]
+    sys.exit(run(["build", *sys.argv[1:]]))

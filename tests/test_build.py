@@ -74,7 +74,11 @@ def test_each_statement_leads_to_its_row(sink_build):
 def test_build_prints_summary_and_stats(project):
     result = runner.invoke(app, ["build", "--root", str(project)])
     assert result.exit_code == 0, result.output
-    assert "Resources per class" in result.output and "causio-2023" in result.output
+    assert "35 records" in result.output and "first build" in result.output
+    assert "Resources per class" not in result.output  # the long tables are for -v and `pmkg stats`
+    verbose = runner.invoke(app, ["build", "--root", str(project), "-v"])
+    assert "Resources per class" in verbose.output and "causio-2023" in verbose.output
+    assert "changed since the build of" in verbose.output and ": nothing" in verbose.output
     stats = runner.invoke(app, ["stats", "--root", str(project)])
     assert stats.exit_code == 0 and "pm:Actor" in stats.output
 

@@ -2,28 +2,39 @@
 
 ``build()`` runs every stage, timing each, and reports progress through an
 optional callback so that library code never prints.
+
+Reasoning and validation results are reused from the previous build when
+exactly what they depend on is unchanged: the key of each is a SHA-256 over
+the tool's version, the ontology (and shapes) files and every triple the tool
+is given, in sorted N-Triples form, so any changed record that changes a
+triple invalidates it.  A cached SHACL result is re-located to YAML lines with
+the current records.  This module imports its heavy stages lazily, so the CLI
+can ask for ``Paths`` and ``input_fingerprint`` without paying for rdflib.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
-
-from rdflib import RDF, Graph, URIRef
+from typing import TYPE_CHECKING, Any
 
 from pmkg import __version__
-from pmkg.errors import Problem, ValidationFailed
-from pmkg.load import KG, load_kg
-from pmkg.map import Mapped, map_kg
-from pmkg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
-from pmkg.reason import reason
-from pmkg.store import Quad, write_dist
-from pmkg.validate import load_shapes, validate_graph
+
+if TYPE_CHECKING:
+    from rdflib import Graph, URIRef
+
+    from pmkg.errors import Problem
+    from pmkg.load import KG
+    from pmkg.map import Mapped, Triple
+    from pmkg.store import Quad
+    from pmkg.validate import ShaclReport
 
 STAGES = ("load", "map", "reason", "validate", "write")
 Progress = Callable[[str], None]
@@ -57,19 +68,36 @@ class BuildResult:
     timings: dict[str, float]
     quads: list[Quad]
     summary: dict
+    changes: dict | None = None  # what changed since the previous build (None: no previous build)
+    cached: tuple[str, ...] = ()  # stages whose result was reused
+
+
+def _inputs(paths: Paths) -> list[Path]:
+    return [*sorted(paths.kg.rglob("*.yaml")), paths.ontology, paths.shapes]
+
+
+def _shown(path: Path, root: Path) -> str:
+    return str(path.relative_to(root) if path.is_relative_to(root) else path)
+
+
+def input_digests(paths: Paths) -> dict[str, str]:
+    """SHA-256 of each input file, by its path relative to the project."""
+    return {_shown(p, paths.root): hashlib.sha256(p.read_bytes()).hexdigest() for p in _inputs(paths)}
 
 
 def input_fingerprint(paths: Paths) -> str:
     """Hash of everything the build reads, to tell whether ``dist/`` is stale."""
     digest = hashlib.sha256(__version__.encode())
-    files = [*sorted(paths.kg.rglob("*.yaml")), paths.ontology, paths.shapes]
-    for path in files:
-        digest.update(str(path.relative_to(paths.root) if path.is_relative_to(paths.root) else path).encode())
+    for path in _inputs(paths):
+        digest.update(_shown(path, paths.root).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 def _summary(kg: KG, quads: list[Quad], inferred: set, warnings: list[Problem]) -> dict:
+    from rdflib import RDF
+
+    from pmkg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
     classes: Counter[str] = Counter()
     typed = {(s, o) for s, p, o, g in quads if p == RDF.type and g != ONTOLOGY_GRAPH}
     for _s, o in typed:
@@ -96,11 +124,101 @@ def _curie(iri: URIRef) -> str:
     return text
 
 
+def triples_key(label: str, files: Iterable[Path], triples: Iterable[Triple]) -> str | None:
+    """Fingerprint of a tool's whole input: its name and version, files (the ontology, whose blank
+    nodes are named anew at each parse), and the other triples, order-free.  None (do not cache)
+    when one of those triples has a blank node."""
+    from rdflib import BNode
+
+    from pmkg.store import nt_term
+    digest = hashlib.sha256(label.encode())
+    for path in files:
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    lines = set()
+    for s, p, o in triples:
+        if isinstance(s, BNode) or isinstance(o, BNode):
+            return None
+        lines.add(f"{nt_term(s)} {nt_term(p)} {nt_term(o)}")
+    for line in sorted(lines):
+        digest.update(line.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _reason_cached(paths: Paths, ontology: Callable[[], Graph], mapped: Mapped, cache: dict) -> tuple[set, bool]:
+    """HermiT's inferred types, reused when the ontology and the data triples are unchanged."""
+    from rdflib import RDF, URIRef
+
+    from pmkg.reason import reason
+    from pmkg.store import read_cache
+    key = triples_key(f"hermit owlready2 {version('owlready2')}", [paths.ontology],
+                      (t for triples in mapped.graphs.values() for t in triples))
+    hit = read_cache(paths.dist, "reason", key) if key else None
+    if hit is not None:
+        inferred = {(URIRef(s), RDF.type, URIRef(o)) for s, o in hit["types"]}
+    else:
+        inferred, _ = reason(ontology(), mapped)
+    if key:
+        cache["reason"] = {"key": key, "types": sorted([str(s), str(o)] for s, _p, o in inferred)}
+    return inferred, hit is not None
+
+
+def _validate_cached(paths: Paths, ontology: Callable[[], Graph], data: list[Triple], mapped: Mapped,
+                     cache: dict) -> tuple[ShaclReport, bool]:
+    """pySHACL's results on ontology + data, reused when the shapes, ontology and data are unchanged."""
+    from rdflib import Graph, URIRef
+
+    from pmkg.store import read_cache
+    from pmkg.validate import from_results, load_shapes, shacl_results
+    key = triples_key(f"pyshacl {version('pyshacl')}", [paths.shapes, paths.ontology], data)
+    hit = read_cache(paths.dist, "validate", key) if key else None
+    if hit is not None:
+        results = [(URIRef(f), path, message, severity) for f, path, message, severity in hit["results"]]
+    else:
+        graph = Graph()
+        for t in ontology():
+            graph.add(t)
+        for t in data:
+            graph.add(t)
+        results = shacl_results(graph, load_shapes(paths.shapes))
+    if key and all(isinstance(r[0], URIRef) for r in results):  # a result on a blank node cannot be cached
+        cache["validate"] = {"key": key, "results": [[str(f), *rest] for f, *rest in results]}
+    return from_results(results, mapped), hit is not None
+
+
+def compare(previous: dict | None, summary: dict, digests: dict[str, str], nt: list[str] | None,
+            old_nt: set[str] | None) -> dict | None:
+    """What changed since the previous build: input files, records, triples added/removed, warnings."""
+    if previous is None:
+        return None
+    before = previous.get("inputs") or {}
+    files = sorted(f for f in set(before) | set(digests) if before.get(f) != digests.get(f))
+    recs = {k: summary["records"].get(k, 0) - previous.get("summary", {}).get("records", {}).get(k, 0)
+            for k in set(summary["records"]) | set(previous.get("summary", {}).get("records", {}))}
+    out: dict[str, Any] = {"since": previous.get("built"), "files": files if before else None,
+                           "records": {k: v for k, v in sorted(recs.items()) if v},
+                           "warnings": summary["warnings"] - previous.get("summary", {}).get("warnings", 0)}
+    if nt is not None and old_nt is not None:
+        new = set(nt)
+        out["triples_added"], out["triples_removed"] = len(new - old_nt), len(old_nt - new)
+    return out
+
+
 def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
           progress: Progress | None = None) -> BuildResult:
     """Run the pipeline; raise InputError / ValidationFailed with every problem found."""
+    from rdflib import Graph
+
+    from pmkg.errors import ValidationFailed
+    from pmkg.load import load_kg
+    from pmkg.map import map_kg
+    from pmkg.namespaces import INFERRED_GRAPH
+    from pmkg.store import read_lines, read_manifest, write_dist
+
     note = progress or (lambda _stage: None)
     timings: dict[str, float] = {}
+    cache: dict[str, dict] = {}
+    cached: list[str] = []
 
     def timed(stage: str, func, *args):  # noqa: ANN001 - tiny local helper
         note(stage)
@@ -110,38 +228,29 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
         return value
 
     kg = timed("load", load_kg, paths.kg)
-    ontology = Graph().parse(paths.ontology, format="turtle")
+    ontology = functools.cache(lambda: Graph().parse(paths.ontology, format="turtle"))  # parsed only if needed
     mapped = timed("map", map_kg, kg)
     inferred: set = set()
     if run_reasoner:
-        inferred, _ = timed("reason", reason, ontology, mapped)
-    shapes = load_shapes(paths.shapes)
-
-    def union() -> Graph:
-        g = Graph()
-        for t in ontology:
-            g.add(t)
-        for part in (mapped.graphs, mapped.provenance):
-            for triples in part.values():
-                for t in triples:
-                    g.add(t)
-        for t in inferred:
-            g.add(t)
-        return g
-
-    data = union()
-    report = timed("validate", validate_graph, data, shapes, mapped)
+        inferred, hit = timed("reason", _reason_cached, paths, ontology, mapped, cache)
+        cached += ["reason"] * hit
+    data = [*(t for part in (mapped.graphs, mapped.provenance) for ts in part.values() for t in ts), *inferred]
+    report, hit = timed("validate", _validate_cached, paths, ontology, data, mapped, cache)
+    cached += ["validate"] * hit
     if report.violations:
         raise ValidationFailed(f"{len(report.violations)} SHACL violation(s)", problems=report.violations)
     quads: list[Quad] = list(mapped.quads())
     quads += [(*t, INFERRED_GRAPH) for t in sorted(inferred)]
-    quads += [(s, p, o, ONTOLOGY_GRAPH) for s, p, o in ontology]
     summary = _summary(kg, quads, inferred, report.warnings)
+    previous = read_manifest(paths.dist)
+    digests = input_digests(paths)
+    nt = old_nt = None
     if write:
+        old_nt = read_lines(paths.dist / "pmkg.nt") if previous else None
         manifest = {"version": __version__, "built": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "fingerprint": input_fingerprint(paths), "reasoned": run_reasoner,
+                    "fingerprint": input_fingerprint(paths), "reasoned": run_reasoner, "inputs": digests,
                     "warnings": [str(w) for w in report.warnings], "summary": summary,
-                    "timings": {k: round(v, 3) for k, v in timings.items()}}
-        timed("write", write_dist, paths.dist, quads, ontology, manifest, paths.imports)
-    return BuildResult(kg, mapped, inferred, report.warnings, timings, quads, summary)
-
+                    "timings": {k: round(v, 3) for k, v in timings.items()}, "cached": cached}
+        nt = timed("write", write_dist, paths.dist, quads, paths.ontology, manifest, paths.imports, cache)
+    changes = compare(previous, summary, digests, nt, old_nt)
+    return BuildResult(kg, mapped, inferred, report.warnings, timings, quads, summary, changes, tuple(cached))

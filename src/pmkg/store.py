@@ -1,30 +1,39 @@
-"""Stage 5: write ``dist/`` atomically - Turtle, N-Triples, TriG, JSON-LD and an
+"""Stage 5: write ``dist/`` atomically - N-Quads, N-Triples, Turtle, TriG, JSON-LD and an
 on-disk Oxigraph store - and open it again for queries.
 
 The build is written into a temporary sibling folder and swapped in with two
 renames only when everything has been written, so a failed build leaves the
 previous ``dist/`` byte for byte untouched.
+
+Every export is written from the store, so each typed literal has one lexical
+form everywhere: Oxigraph's canonical one (``"15"^^xsd:decimal``, not rdflib's
+``"15.0"``).  N-Quads and N-Triples are sorted, so unchanged data gives
+byte-identical files.
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
 
 from pmkg.errors import PmkgError
-from pmkg.namespaces import ONTOLOGY_GRAPH
 
-Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
+if TYPE_CHECKING:
+    from rdflib import Literal, URIRef
+    from rdflib.term import Node
+
+    Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
+
 MANIFEST = "build.json"
 STORE_DIR = "store"
+CACHE_DIR = "cache"
 PREFIXES = {
     "pm": "https://w3id.org/pmkg/ontology#", "skos": "http://www.w3.org/2004/02/skos/core#",
     "org": "http://www.w3.org/ns/org#", "schema": "https://schema.org/", "dcterms": "http://purl.org/dc/terms/",
@@ -32,45 +41,95 @@ PREFIXES = {
     "actor": "https://w3id.org/pmkg/id/actor/", "place": "https://w3id.org/pmkg/id/place/",
     "doc": "https://w3id.org/pmkg/id/document/",
 }
+EXPORTS = ("pmkg.nq", "pmkg.nt", "pmkg.ttl", "pmkg.trig", "pmkg.jsonld")
+
+
+def nt_term(term: Node, _memo: dict = {}) -> str:  # noqa: B006 - the memo is meant to be shared
+    """N-Triples text of an rdflib term (rdflib's ``n3()`` re-validates every IRI, 5x slower)."""
+    text = _memo.get(term)
+    if text is None:
+        from rdflib import BNode, URIRef
+        if isinstance(term, URIRef):
+            text = f"<{term}>"
+        elif isinstance(term, BNode):
+            text = f"_:{term}"
+        else:
+            text = term.n3()
+        if len(_memo) > 2_000_000:
+            _memo.clear()
+        _memo[term] = text
+    return text
 
 
 def ntriples_lines(quads: Iterable[Quad]) -> list[str]:
-    """Sorted, de-duplicated N-Triples lines of the union of the quads (deterministic)."""
+    """Sorted, de-duplicated N-Triples lines (rdflib's lexical forms) of the union of the quads."""
     return sorted({f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o, _g in quads})
 
 
-def nquads_lines(quads: Iterable[Quad]) -> list[str]:
-    return sorted({f"{s.n3()} {p.n3()} {o.n3()} {g.n3()} .\n" for s, p, o, g in quads})
+def nquads_text(quads: Iterable[Quad]) -> str:
+    """N-Quads of the quads, in rdflib's lexical forms (the store canonicalises them on load)."""
+    return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {nt_term(g)} .\n" for s, p, o, g in quads)
 
 
-def write_dist(dist: Path, quads: list[Quad], ontology: Graph, manifest: dict, imports: Path | None = None) -> None:
-    """Write every output into a temp folder, then swap it in for ``dist``.
+def _canonical(quads: list[Quad], ontology: Path) -> tuple[list[ox.Quad], list[str]]:
+    """The quads and the ontology file through an in-memory store: each literal in its canonical form.
+    Returned sorted by graph then subject, with the sorted N-Triples lines of the data (no ontology)."""
+    from pmkg.namespaces import ONTOLOGY_GRAPH
+
+    memory = ox.Store()
+    memory.bulk_load(input=nquads_text(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    memory.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE, to_graph=onto)
+    canonical = sorted(memory, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    nt = sorted({f"{q.triple} .\n" for q in canonical if q.graph_name != onto})
+    return canonical, nt
+
+
+def _write_exports(folder: Path, canonical: list[ox.Quad], nt: list[str]) -> str:
+    """Every file export, from the same canonical quads; the N-Quads text."""
+    from pmkg.namespaces import ONTOLOGY_GRAPH
+
+    onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    nq_text = "".join(sorted(f"{q} .\n" for q in canonical))
+    (folder / "pmkg.nq").write_text(nq_text, encoding="utf-8")
+    nt_text = "".join(nt)
+    (folder / "pmkg.nt").write_text(nt_text, encoding="utf-8")
+    triples = ox.parse(nt_text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    ox.serialize(triples, str(folder / "pmkg.ttl"), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    ox.serialize([q.triple for q in canonical if q.graph_name == onto], str(folder / "ontology.ttl"),
+                 format=ox.RdfFormat.TURTLE, prefixes={**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#",
+                                                       "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
+    ox.serialize(canonical, str(folder / "pmkg.trig"), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    ox.serialize(canonical, str(folder / "pmkg.jsonld"), format=ox.RdfFormat.JSON_LD)
+    return nq_text
+
+
+def write_dist(dist: Path, quads: list[Quad], ontology: Path, manifest: dict, imports: Path | None = None,
+               cache: dict[str, dict] | None = None) -> list[str]:
+    """Write every output into a temp folder, then swap it in for ``dist``; return the N-Triples lines.
 
     Imported paper-level data (``imports/*.nq``, written by ``pmkg import``) is
     loaded into the new store too, so a rebuild of the curated graph keeps it;
-    the file exports hold the curated graph only.  The store dumps TriG and
-    JSON-LD itself (rdflib's JSON-LD writer was 15x slower, see benchmarks/).
+    the file exports hold the curated graph only (they are dumped before the
+    imports are loaded).  The ontology file goes into its own named graph.
+    ``cache`` entries go to ``dist/cache/<name>.json``.
     """
     dist = dist.resolve()
     dist.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".dist-", dir=dist.parent))
     try:
-        data_quads = [q for q in quads if q[3] != ONTOLOGY_GRAPH]
-        nt = "".join(ntriples_lines(data_quads))
-        (tmp / "pmkg.nt").write_text(nt, encoding="utf-8")
-        nq = "".join(nquads_lines(quads))
-        (tmp / "pmkg.nq").write_text(nq, encoding="utf-8")
-        _write_union_turtle(tmp / "pmkg.ttl", nt)
-        ontology.serialize(tmp / "ontology.ttl", format="turtle", encoding="utf-8")
+        canonical, nt = _canonical(quads, ontology)
+        nq_text = _write_exports(tmp, canonical, nt)
         store = ox.Store(str(tmp / STORE_DIR))
-        store.bulk_load(input=nq.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(input=nq_text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
             store.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
         store.flush()
-        store.dump(str(tmp / "pmkg.trig"), ox.RdfFormat.TRIG, prefixes=PREFIXES)
-        store.dump(str(tmp / "pmkg.jsonld"), ox.RdfFormat.JSON_LD)
-        del store
-        gc.collect()
+        del store  # closes it (a Store is in no reference cycle)
+        if cache:
+            (tmp / CACHE_DIR).mkdir()
+            for name, entry in cache.items():
+                (tmp / CACHE_DIR / f"{name}.json").write_text(json.dumps(entry), encoding="utf-8")
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -82,12 +141,24 @@ def write_dist(dist: Path, quads: list[Quad], ontology: Graph, manifest: dict, i
     os.rename(tmp, dist)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    return nt
 
 
-def _write_union_turtle(path: Path, nt: str) -> None:
-    """Turtle of the union graph, in the (sorted) order of the N-Triples."""
-    triples = ox.parse(nt.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    ox.serialize(triples, str(path), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+def read_cache(dist: Path, name: str, key: str) -> dict | None:
+    """The cached entry ``name`` of the previous build, only if it was made for exactly ``key``."""
+    path = dist / CACHE_DIR / f"{name}.json"
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return entry if isinstance(entry, dict) and entry.get("key") == key else None
+
+
+def read_lines(path: Path) -> set[str] | None:
+    try:
+        return set(path.read_text(encoding="utf-8").splitlines(keepends=True))
+    except OSError:
+        return None
 
 
 def read_manifest(dist: Path) -> dict | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyshacl import validate as shacl_validate
 from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.term import Node
 
@@ -58,21 +57,40 @@ def _locate(focus: Node, path: Node | None, mapped: Mapped) -> tuple[str | None,
     return origin.file, line, origin.record_id
 
 
-def validate_graph(data: Graph, shapes: Graph, mapped: Mapped) -> ShaclReport:
-    """Validate ``data`` (data + ontology + inferred) and map results to YAML lines."""
+Result = tuple[Node, str | None, str, str]  # focus node, result path, message, severity IRI
+
+
+def shacl_results(data: Graph, shapes: Graph) -> list[Result]:
+    """pySHACL's top-level results only: the ``sh:result`` of the report, not the results nested
+    under ``sh:detail`` (a mistyped date would otherwise count twice, once without a YAML line)."""
+    from pyshacl import validate as shacl_validate
+
     _conforms, results, _text = shacl_validate(
         data, shacl_graph=shapes, inference="none", allow_warnings=True, abort_on_first=False)
+    out: list[Result] = []
+    for report in results.subjects(RDF.type, SH.ValidationReport):
+        for result in results.objects(report, SH.result):
+            path = results.value(result, SH.resultPath)
+            out.append((results.value(result, SH.focusNode), str(path) if isinstance(path, URIRef) else None,
+                        str(results.value(result, SH.resultMessage) or "violates a shape"),
+                        str(results.value(result, SH.resultSeverity))))
+    return out
+
+
+def from_results(results: list[Result], mapped: Mapped) -> ShaclReport:
+    """Problems located at their YAML lines, violations apart from warnings, sorted and de-duplicated."""
     violations: list[Problem] = []
     warnings: list[Problem] = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
-        focus = results.value(result, SH.focusNode)
-        path = results.value(result, SH.resultPath)
-        message = str(results.value(result, SH.resultMessage) or "violates a shape")
-        severity = results.value(result, SH.resultSeverity)
+    for focus, path_text, message, severity in results:
+        path = URIRef(path_text) if path_text else None
         file, line, rid = _locate(focus, path, mapped)
         prop = _path_name(path)
-        text = f"{message} [{prop}]" if prop else message
-        problem = Problem(text, file, line, rid)
-        (violations if severity == SH.Violation else warnings).append(problem)
+        problem = Problem(f"{message} [{prop}]" if prop else message, file, line, rid)
+        (violations if severity == str(SH.Violation) else warnings).append(problem)
     key = lambda p: (p.file or "", p.line or 0, p.message)  # noqa: E731
     return ShaclReport(sorted(set(violations), key=key), sorted(set(warnings), key=key))
+
+
+def validate_graph(data: Graph, shapes: Graph, mapped: Mapped) -> ShaclReport:
+    """Validate ``data`` (data + ontology + inferred) and map results to YAML lines."""
+    return from_results(shacl_results(data, shapes), mapped)

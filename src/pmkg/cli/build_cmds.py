@@ -1,34 +1,128 @@
-"""``pmkg build``, ``validate`` and ``stats``."""
+"""``pmkg build``, ``validate`` and ``stats``.
+
+The build ends with a summary that fits on one screen: counts, what changed
+since the previous build, the warnings grouped by kind (count and one example
+each) and where the full list is.  ``-v`` adds the tables and every warning,
+``-q`` prints nothing but errors.  Progress goes to stderr, only on a terminal.
+"""
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from pmkg.cli.common import RootOption, console, err_console, project_paths, reports_errors
-from pmkg.pipeline import STAGES, BuildResult, build
-from pmkg.store import read_manifest
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from pmkg.errors import Problem
+    from pmkg.pipeline import BuildResult
+
+MAX_KINDS = 10
+WIDTH = 150
+VerboseOption = typer.Option(False, "--verbose", "-v", help="Also the tables per class and source, the stage "
+                             "timings and every warning.")
+QuietOption = typer.Option(False, "--quiet", "-q", help="Nothing but errors.")
 
 
-def run_build(root: Path, *, write: bool, reason: bool, quiet: bool = False) -> BuildResult:
-    """Run the pipeline with a progress display on stderr."""
+def run_build(root: Path, *, write: bool, reason: bool, quiet: bool = False, verbose: bool = False) -> BuildResult:
+    """Run the pipeline; a progress display on stderr when it is a terminal, stage names with ``verbose``."""
+    from pmkg.pipeline import STAGES, build
+
     paths = project_paths(root)
     stages = [s for s in STAGES if (reason or s != "reason") and (write or s != "write")]
+    if quiet or not err_console.is_terminal:
+        def note(stage: str) -> None:
+            if verbose:
+                typer.echo(f"… {stage}", err=True)
+        return build(paths, write=write, run_reasoner=reason, progress=note)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err_console, transient=True, disable=quiet) as progress:
+                  console=err_console, transient=True) as progress:
         task = progress.add_task("starting", total=len(stages))
 
-        def note(stage: str) -> None:
+        def show(stage: str) -> None:
             done = stages.index(stage) if stage in stages else 0
             progress.update(task, description=f"[{done + 1}/{len(stages)}] {stage}", completed=done)
 
-        return build(paths, write=write, run_reasoner=reason, progress=note)
+        return build(paths, write=write, run_reasoner=reason, progress=show)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def warning_kinds(warnings: list[Problem]) -> list[str]:
+    """One line per kind of warning (its message): count, message, one example location."""
+    kinds: Counter[str] = Counter(w.message for w in warnings)
+    first = {}
+    for w in warnings:
+        first.setdefault(w.message, w)
+    lines = []
+    for message, count in kinds.most_common(MAX_KINDS):
+        example = first[message]
+        where = " ".join(x for x in ((example.file or "") + (f":{example.line}" if example.line else ""),
+                                     example.record_id or "") if x)
+        tail = f" — e.g. {where}" if where else ""
+        lines.append(f"  {count:>4}  " + _clip(message, WIDTH - 8 - len(tail)) + tail)
+    if len(kinds) > MAX_KINDS:
+        lines.append(f"        … and {len(kinds) - MAX_KINDS} more kind(s)")
+    return lines
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def change_line(changes: dict | None) -> str:
+    if changes is None:
+        return "first build (no previous dist/build.json to compare with)"
+    parts = []
+    files = changes.get("files")
+    if files:
+        shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+        parts.append(f"{_plural(len(files), 'input file')} ({shown})")
+    if "triples_added" in changes:
+        parts.append(f"+{changes['triples_added']:,} / -{changes['triples_removed']:,} triples")
+    if changes["records"]:
+        parts.append("records " + ", ".join(f"{k} {v:+d}" for k, v in changes["records"].items()))
+    if changes["warnings"]:
+        parts.append(f"warnings {changes['warnings']:+d}")
+    since = f"since the build of {changes.get('since') or '?'}"
+    if not (files or changes.get("triples_added") or changes.get("triples_removed") or changes["records"]
+            or changes["warnings"]):
+        return f"changed {since}: nothing"
+    return f"changed {since}: " + "; ".join(parts)
+
+
+def summary_lines(result: BuildResult, seconds: float, written: Path | None) -> list[str]:
+    """The build's summary: at most 25 lines."""
+    s = result.summary
+    total = sum(s["records"].values())
+    lines = [f"pmkg {'build' if written else 'validate'}: {_plural(total, 'record')}, {s['triples']:,} triples "
+             f"({s['inferred']:,} inferred types), {_plural(len(result.warnings), 'warning')}, in {seconds:.1f} s",
+             "  records: " + ", ".join(f"{k} {v:,}" for k, v in s["records"].items()),
+             "  stages: " + " · ".join(f"{k} {v:.2f} s" + (" (reused)" if k in result.cached else "")
+                                      for k, v in result.timings.items())]
+    if written:
+        lines.append("  " + change_line(result.changes))
+    if result.warnings:
+        lines.append(f"warnings by kind (SHACL severity Warning; every one: `pmkg validate --warnings` "
+                     f"or {'dist/build.json' if written else 'pmkg validate -v'}):")
+        lines += warning_kinds(result.warnings)
+    if written:
+        lines.append(f"written: {written} (counts per class and source: `pmkg stats`)")
+    return lines
 
 
 def summary_tables(summary: dict, timings: dict | None = None) -> list[Table]:
+    from rich.table import Table
+
     classes = Table(title="Resources per class", show_edge=False)
     classes.add_column("class")
     classes.add_column("count", justify="right")
@@ -50,18 +144,12 @@ def summary_tables(summary: dict, timings: dict | None = None) -> list[Table]:
     return tables
 
 
-def print_summary(summary: dict, warnings: list[str], timings: dict | None = None) -> None:
-    records = ", ".join(f"{k} {v}" for k, v in summary["records"].items())
-    console.print(f"[bold]pmkg[/bold]: {summary['triples']} triples ({summary['inferred']} inferred types); "
-                  f"records: {records}")
+def print_details(summary: dict, warnings: list[str], timings: dict | None = None) -> None:
+    """The long form (``-v``, ``pmkg stats``): tables per class and source, and every warning."""
     for table in summary_tables(summary, timings):
         console.print(table)
-    if warnings:
-        console.print(f"[yellow]{len(warnings)} warning(s)[/yellow] (SHACL, severity Warning):")
-        for w in warnings[:20]:
-            console.print(f"  warning: {w}", markup=False)
-        if len(warnings) > 20:
-            console.print(f"  … and {len(warnings) - 20} more (dist/build.json lists them all)")
+    for w in warnings:
+        typer.echo(f"warning: {w}")
 
 
 def register(app: typer.Typer) -> None:
@@ -70,31 +158,53 @@ def register(app: typer.Typer) -> None:
     def build_cmd(
         root: Path = RootOption,
         no_reason: bool = typer.Option(False, "--no-reason", help="Skip HermiT (quick edits only; CI reasons)."),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display and no summary."),
+        quiet: bool = QuietOption,
+        verbose: bool = VerboseOption,
     ) -> None:
         """Build the graph: load kg/*.yaml, map, reason, validate and write dist/ atomically."""
-        result = run_build(root, write=True, reason=not no_reason, quiet=quiet)
-        if not quiet:
-            print_summary(result.summary, [str(w) for w in result.warnings], result.timings)
-            console.print(f"written: {project_paths(root).dist}")
+        start = time.perf_counter()
+        result = run_build(root, write=True, reason=not no_reason, quiet=quiet, verbose=verbose)
+        if quiet:
+            return
+        if verbose:
+            print_details(result.summary, [str(w) for w in result.warnings], result.timings)
+        for line in summary_lines(result, time.perf_counter() - start, project_paths(root).dist):
+            typer.echo(line)
 
     @app.command("validate")
     @reports_errors
     def validate_cmd(root: Path = RootOption,
-                     no_reason: bool = typer.Option(False, "--no-reason", help="Skip HermiT.")) -> None:
-        """Everything the build does except writing: schema, references, HermiT and SHACL."""
-        result = run_build(root, write=False, reason=not no_reason)
-        for w in result.warnings:
-            console.print(f"warning: {w}", markup=False)
-        console.print(f"ok: {sum(result.summary['records'].values())} records valid, "
-                      f"{len(result.warnings)} warning(s)")
+                     no_reason: bool = typer.Option(False, "--no-reason", help="Skip HermiT."),
+                     warnings: bool = typer.Option(False, "--warnings", help="List every warning, one per line "
+                                                   "(file:line record-id: message), instead of the summary."),
+                     quiet: bool = QuietOption, verbose: bool = VerboseOption) -> None:
+        """Everything the build does except writing: schema, references, HermiT and SHACL.
+        Exit 1 when the data violates a shape or the ontology, 2 on malformed input."""
+        start = time.perf_counter()
+        result = run_build(root, write=False, reason=not no_reason, quiet=quiet, verbose=verbose)
+        if warnings:
+            for w in result.warnings:
+                typer.echo(f"warning: {w}")
+            return
+        if quiet:
+            return
+        if verbose:
+            for w in result.warnings:
+                typer.echo(f"warning: {w}")
+        for line in summary_lines(result, time.perf_counter() - start, None):
+            typer.echo(line)
 
     @app.command("stats")
     @reports_errors
     def stats_cmd(root: Path = RootOption) -> None:
         """Counts per class and per source document of the built graph (builds first if needed)."""
         from pmkg.cli.query_cmds import ensure_built
+        from pmkg.store import read_manifest
+
         paths = ensure_built(root)
         manifest = read_manifest(paths.dist) or {}
         console.print(f"build of {manifest.get('built', '?')}, fingerprint {manifest.get('fingerprint', '?')[:12]}")
-        print_summary(manifest["summary"], manifest.get("warnings", []))
+        summary = manifest["summary"]
+        records = ", ".join(f"{k} {v}" for k, v in summary["records"].items())
+        console.print(f"{summary['triples']} triples ({summary['inferred']} inferred types); records: {records}")
+        print_details(summary, manifest.get("warnings", []))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pmkg.cli.common import RootOption, console, err_console, reports_errors
-from pmkg.importers.run import PARSERS, ImportReport, count_records, import_files
+
+if TYPE_CHECKING:  # pmkg.importers (rdflib, pyoxigraph) and rich are imported by the command (a fast start)
+    from pmkg.importers.run import ImportReport
 
 
 def _share(value: float | None) -> str:
@@ -49,7 +51,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import bibliographic records: one pm:Publication per record, affiliations and funders resolved
         to curated actors, the source's own named graph in dist/store, persisted as imports/<id>.nq."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         from pmkg.cli.query_cmds import ensure_built
+        from pmkg.importers.run import PARSERS, count_records, import_files
 
         if fmt not in PARSERS:
             raise typer.BadParameter(f"'{fmt}' is not one of: {', '.join(PARSERS)}", param_hint="FORMAT")

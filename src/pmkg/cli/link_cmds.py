@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from pmkg.cli.common import RootOption, err_console, reports_errors
 from pmkg.errors import InputError
-from pmkg.link.review import SOURCES
-from pmkg.link.run import LinkReport, decide_link, link_funders, link_ror, link_wikidata, review_file
+
+if TYPE_CHECKING:  # pmkg.link.* (rdflib, pydantic, SPARQLWrapper) is imported by each command (a fast start)
+    from pmkg.link.run import LinkReport
 
 link_app = typer.Typer(no_args_is_help=True, help="Propose links of curated actors to ROR, the Crossref Funder "
                        "Registry and Wikidata (kg/links/<source>.yaml), and review them.")
@@ -36,6 +38,8 @@ def _print(report: LinkReport) -> None:
 
 
 def _source(source: str) -> str:
+    from pmkg.link.review import SOURCES
+
     if source not in SOURCES:
         raise InputError(f"unknown link source '{source}'", hint="one of: " + ", ".join(SOURCES))
     return source
@@ -47,6 +51,7 @@ def ror_cmd(root: Path = RootOption,
             dump: Path | None = typer.Option(None, "--dump", help="ROR records: JSON Lines (.jsonl[.gz]) or a "
                                              "JSON array; default: the file of document ror-v2-9.")) -> None:
     """Propose ROR ids for the curated actors (kg/links/ror.yaml)."""
+    from pmkg.link.run import link_ror
     _print(link_ror(root, dump, _note))
 
 
@@ -57,6 +62,7 @@ def funders_cmd(root: Path = RootOption,
                                                      "default: the file of crossref-funder-registry-2018-07-09.")
                 ) -> None:
     """Propose Crossref funder DOIs for the curated actors (kg/links/funders.yaml)."""
+    from pmkg.link.run import link_funders
     _print(link_funders(root, registry, _note))
 
 
@@ -79,6 +85,7 @@ def wikidata_cmd(
                                                "of falling back to the QIDs carried by ROR records."),
 ) -> None:
     """Propose Wikidata QIDs for the curated actors and countries (kg/links/wikidata.yaml)."""
+    from pmkg.link.run import link_wikidata
     client = None
     if endpoint:
         from pmkg.link.wikidata import WikidataClient
@@ -94,6 +101,7 @@ def review_cmd(source: str = typer.Argument(..., help="ror, funders or wikidata.
                root: Path = RootOption) -> None:
     """Apply the review rule: accept exact name/alias matches whose country agrees and that have no flag;
     reject name matches in another country; leave the rest proposed. Decisions already made stay."""
+    from pmkg.link.run import review_file
     counts = review_file(root, _source(source), reviewer)
     typer.echo(f"reviewed by rule: {counts['accepted']} accepted, {counts['rejected']} rejected, "
                   f"{counts['proposed']} left proposed")
@@ -108,6 +116,7 @@ def decide_cmd(source: str = typer.Argument(..., help="ror, funders or wikidata.
                reason: str = typer.Option(..., "--reason", help="Why (recorded in the file)."),
                root: Path = RootOption) -> None:
     """Record a curator's decision on one link."""
+    from pmkg.link.run import decide_link
     decide_link(root, _source(source), about, identifier, status, reason)
     typer.echo(f"{source}: {about} -> {identifier}: {status}")
 

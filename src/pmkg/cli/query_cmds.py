@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.markdown import Markdown
-from rich.table import Table
 
-from pmkg import output
 from pmkg.catalogue import QuerySpec, load_catalogue
 from pmkg.cli.common import RootOption, console, err_console, project_paths, reports_errors
 from pmkg.errors import PmkgError, QueryError
-from pmkg.pipeline import Paths, input_fingerprint
-from pmkg.query import Backend, EmbeddedBackend, Result, run_query
-from pmkg.store import open_store, read_manifest
+
+if TYPE_CHECKING:  # the rest is imported by the commands that need it (a fast `--help` and `--list`)
+    from rich.table import Table
+
+    from pmkg.pipeline import Paths
+    from pmkg.query import Backend, Result
 
 FormatOption = typer.Option("table", "--format", "-f", help="table, csv, json or md.")
 EndpointOption = typer.Option(None, "--endpoint", help="Run on this SPARQL 1.1 endpoint instead of dist/.")
@@ -22,6 +23,9 @@ EndpointOption = typer.Option(None, "--endpoint", help="Run on this SPARQL 1.1 e
 
 def ensure_built(root: Path) -> Paths:
     """Build first when dist/ is missing or older than its inputs."""
+    from pmkg.pipeline import input_fingerprint
+    from pmkg.store import read_manifest
+
     paths = project_paths(root)
     manifest = read_manifest(paths.dist)
     if manifest is None or manifest.get("fingerprint") != input_fingerprint(paths):
@@ -36,6 +40,8 @@ def backend_for(root: Path, endpoint: str | None) -> Backend:
     if endpoint:
         from pmkg.remote import EndpointBackend
         return EndpointBackend(endpoint)
+    from pmkg.query import EmbeddedBackend
+    from pmkg.store import open_store
     return EmbeddedBackend(open_store(ensure_built(root).dist))
 
 
@@ -50,6 +56,8 @@ def parse_params(items: list[str]) -> dict[str, str]:
 
 
 def emit(result: Result, fmt: str, title: str | None = None) -> None:
+    from pmkg import output
+
     if fmt not in output.FORMATS:
         raise QueryError(f"unknown format '{fmt}'", hint="one of: " + ", ".join(output.FORMATS))
     if result.notice:
@@ -85,6 +93,8 @@ def describe(spec: QuerySpec) -> str:
 
 
 def list_table(catalogue: dict[str, QuerySpec]) -> Table:
+    from rich.table import Table
+
     table = Table(title="Canned queries (pmkg query NAME --describe)", show_lines=False)
     table.add_column("name", no_wrap=True)
     table.add_column("summary")
@@ -120,8 +130,10 @@ def register(app: typer.Typer) -> None:
             raise QueryError(f"no canned query '{name}'", hint="`pmkg query --list` shows the catalogue")
         spec = catalogue[name]
         if describe_:
+            from rich.markdown import Markdown
             console.print(Markdown(describe(spec)))
             return
+        from pmkg.query import run_query
         result = run_query(spec, parse_params(param), backend_for(root, endpoint))
         emit(result, fmt, spec.summary if fmt == "table" else None)
 

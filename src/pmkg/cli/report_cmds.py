@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from pmkg.catalogue import load_catalogue
 from pmkg.cli.common import RootOption, console, project_paths, reports_errors
 from pmkg.cli.query_cmds import EndpointOption, backend_for, parse_params
 from pmkg.errors import InputError, PmkgError
-from pmkg.report import PLANS, build_report, output_format, render
-from pmkg.store import read_manifest
+
+if TYPE_CHECKING:  # pmkg.report (jinja2, matplotlib, networkx) is imported by the command (a fast start)
+    from rich.table import Table
 
 
 def list_reports() -> Table:
+    from rich.table import Table
+
+    from pmkg.report import PLANS
+
     table = Table(title="Reports (pmkg report NAME --out FILE.html|FILE.md)")
     table.add_column("name", no_wrap=True)
     table.add_column("summary")
@@ -42,6 +47,9 @@ def register(app: typer.Typer) -> None:
             return
         if out is None:
             raise InputError("pmkg report needs --out FILE.html or --out FILE.md")
+        from pmkg.report import build_report, output_format, render
+        from pmkg.store import read_manifest
+
         fmt = output_format(out)
         backend = backend_for(root, endpoint)
         paths = project_paths(root)

@@ -9,12 +9,11 @@ from pathlib import Path
 from types import FrameType
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pmkg.cli.common import RootOption, err_console, reports_errors
 from pmkg.cli.query_cmds import ensure_built
-from pmkg.publish import graph_store_url, publish, short
-from pmkg.server import DEFAULT_BIND, DEFAULT_PORT, serve_snapshot
+
+DEFAULT_PORT, DEFAULT_BIND = 7878, "127.0.0.1"  # as pmkg.server's (imported by the command, for a fast start)
 
 
 @contextlib.contextmanager
@@ -42,6 +41,9 @@ def register(app: typer.Typer) -> None:
         root: Path = RootOption,
     ) -> None:
         """Load dist/ into a SPARQL 1.1 server: one Graph Store PUT per named graph, replacing the previous release."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from pmkg.publish import graph_store_url, publish, short
         graph_store = graph_store_url(endpoint, graph_store)  # a bad URL is an error before any build
         paths = ensure_built(root)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -66,6 +68,8 @@ def register(app: typer.Typer) -> None:
         root: Path = RootOption,
     ) -> None:
         """Serve the built graph read-only with Oxigraph's SPARQL server (union default graph) until Ctrl-C."""
+        from pmkg.server import serve_snapshot
+
         paths = ensure_built(root)
         with _stop_on_sigterm(), serve_snapshot(paths.dist, host=bind, port=port) as server:
             typer.echo(f"SPARQL endpoint: {server.query_url}")

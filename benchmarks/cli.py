@@ -1,0 +1,170 @@
+"""Time what a user waits for: whole ``pmkg`` processes, start-up included, next to a baseline.
+
+Baseline (same interpreter, same run): ``python -c "import pyoxigraph"`` - the least
+any command that touches the store must pay.  Every command runs against a
+throw-away copy of the project (kg/, ontology/, queries/), built once first; each
+figure is the median of several runs, baseline runs interleaved with the command's
+own, so that the noise of a shared machine falls on both alike.  Peak RSS is the
+largest resident size of the process and its children (``wait4``).
+
+    .venv/bin/python benchmarks/cli.py                       # this checkout's pmkg
+    .venv/bin/python benchmarks/cli.py --pmkg /work/main/.venv/bin/pmkg --label before
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+REPORTS = {"landscape": [], "actor": ["--param", "entity=bgi"],
+           "partners": ["--param", "cluster=digital-health-and-innovation-cluster-bulgaria"]}
+
+
+@dataclass
+class Timing:
+    name: str
+    argv: list[str]
+    seconds: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+    codes: list[int] = field(default_factory=list)
+
+    def row(self) -> dict:
+        return {"name": self.name, "argv": self.argv, "median_s": statistics.median(self.seconds),
+                "min_s": min(self.seconds), "runs": len(self.seconds),
+                "baseline_median_s": statistics.median(self.baseline),
+                "peak_rss_mb": max(self.rss_mb), "exit_codes": sorted(set(self.codes))}
+
+
+def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB, the process and its children) and the exit code of one run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return seconds, usage.ru_maxrss / 1024, proc.returncode
+
+
+def interpreter_of(pmkg: Path) -> str:
+    """The Python of the console script (its shebang), for the baseline."""
+    first = pmkg.read_text(encoding="utf-8", errors="replace").splitlines()[0]
+    return first[2:].strip() if first.startswith("#!") else sys.executable
+
+
+def canned_queries(queries: Path) -> list[tuple[str, list[str]]]:
+    """Every canned query with its required parameters set to their examples."""
+    out = []
+    for path in sorted(queries.glob("*.rq")):
+        header = "\n".join(line[3:] for line in path.read_text(encoding="utf-8").splitlines()
+                           if line.startswith("#+ "))
+        meta = yaml.safe_load(header) or {}
+        args = []
+        for p in meta.get("params") or []:
+            if p.get("required"):
+                args += ["--param", f"{p['name']}={p['example']}"]
+        out.append((path.stem, args))
+    return out
+
+
+def make_project(source: Path, work: Path) -> Path:
+    root = work / "project"
+    root.mkdir()
+    for name in ("kg", "ontology", "queries"):
+        shutil.copytree(source / name, root / name)
+    return root
+
+
+def commands(pmkg: str, root: Path, out: Path, only: set[str] | None) -> list[Timing]:
+    r = ["--root", str(root)]
+    todo = [Timing("pmkg --help", [pmkg, "--help"]),
+            Timing("pmkg query --list", [pmkg, "query", "--list", *r])]
+    for name, args in canned_queries(root / "queries"):
+        todo.append(Timing(f"pmkg query {name}", [pmkg, "query", name, *args, *r]))
+    todo += [Timing("pmkg build", [pmkg, "build", *r]), Timing("pmkg validate", [pmkg, "validate", *r])]
+    for name, args in REPORTS.items():
+        todo.append(Timing(f"pmkg report {name}", [pmkg, "report", name, "--out", str(out / f"{name}.html"),
+                                                    *args, *r]))
+    if only:
+        todo = [t for t in todo if any(word in t.name for word in only)]
+    return todo
+
+
+def heavy(t: Timing) -> bool:
+    return t.name in ("pmkg build", "pmkg validate") or t.name.startswith("pmkg report")
+
+
+def measure(todo: list[Timing], baseline: list[str], root: Path, runs: int, heavy_runs: int) -> None:
+    for t in todo:
+        for _ in range(heavy_runs if heavy(t) else runs):
+            t.baseline.append(run_once(baseline, root)[0])
+            seconds, rss, code = run_once(t.argv, root)
+            t.seconds.append(seconds)
+            t.rss_mb.append(rss)
+            t.codes.append(code)
+        row = t.row()
+        print(f"  {t.name:<48} {row['median_s']:7.3f} s  (baseline {row['baseline_median_s']:.3f} s, "
+              f"peak {row['peak_rss_mb']:.0f} MB, exit {row['exit_codes']})", flush=True)
+
+
+def table(rows: list[dict], label: str, pmkg: str) -> str:
+    lines = [f"# benchmarks/cli.py - {label}: {pmkg}",
+             f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.node()}, "
+             f"load average {os.getloadavg()[0]:.1f} at the end (shared machine: timings are noisy)",
+             "# wall seconds, median of runs; baseline = python -c 'import pyoxigraph' interleaved in the same run",
+             f"{'command':<50} {'median s':>9} {'baseline s':>11} {'x baseline':>11} {'runs':>5} {'peak MB':>8} exit"]
+    for row in rows:
+        ratio = row["median_s"] / max(row["baseline_median_s"], 1e-9)
+        lines.append(f"{row['name']:<50} {row['median_s']:9.3f} {row['baseline_median_s']:11.3f} {ratio:11.1f} "
+                     f"{row['runs']:5d} {row['peak_rss_mb']:8.0f} {','.join(map(str, row['exit_codes']))}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pmkg", type=Path, default=ROOT / ".venv" / "bin" / "pmkg", help="the console script")
+    parser.add_argument("--source", type=Path, default=ROOT, help="project whose kg/, ontology/, queries/ to copy")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each light command")
+    parser.add_argument("--heavy-runs", type=int, default=3, help="runs of build, validate and each report")
+    parser.add_argument("--only", nargs="*", help="only commands whose name contains one of these words")
+    parser.add_argument("--label", default="after", help="results go to benchmarks/results/cli-LABEL.{txt,json}"
+                        " and, for 'after', to cli.{txt,json}")
+    args = parser.parse_args()
+    pmkg = str(args.pmkg.resolve())
+    baseline = [interpreter_of(args.pmkg), "-c", "import pyoxigraph"]
+    with tempfile.TemporaryDirectory(prefix="pmkg-cli-bench-") as tmp:
+        root = make_project(args.source.resolve(), Path(tmp))
+        print(f"first build of {root} ...", flush=True)
+        subprocess.run([pmkg, "build", "--root", str(root)], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        todo = commands(pmkg, root, Path(tmp), set(args.only) if args.only else None)
+        measure(todo, baseline, root, args.runs, args.heavy_runs)
+    rows = [t.row() for t in todo]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    text = table(rows, args.label, pmkg)
+    print(text)
+    names = [f"cli-{args.label}"] + (["cli"] if args.label == "after" else [])
+    for name in names:
+        (RESULTS / f"{name}.txt").write_text(text, encoding="utf-8")
+        (RESULTS / f"{name}.json").write_text(json.dumps({"label": args.label, "pmkg": pmkg, "rows": rows},
+                                                         indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
