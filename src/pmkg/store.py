@@ -34,13 +34,29 @@ PREFIXES = {
 }
 
 
+_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+            **{c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F] if c not in (9, 10, 13)}}
+
+
+def nt_term(term: URIRef | Literal) -> str:
+    """One term in N-Triples syntax.  rdflib's ``n3()`` writes a literal holding a newline as a
+    triple-quoted Turtle string, which N-Triples forbids (a curated note with a blank line
+    crashed the write stage); here every line break and control character is escaped."""
+    if isinstance(term, Literal):
+        text = '"' + str(term).translate(_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        return f"{text}^^<{term.datatype}>" if term.datatype else text
+    return term.n3()
+
+
 def ntriples_lines(quads: Iterable[Quad]) -> list[str]:
     """Sorted, de-duplicated N-Triples lines of the union of the quads (deterministic)."""
-    return sorted({f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o, _g in quads})
+    return sorted({f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o, _g in quads})
 
 
 def nquads_lines(quads: Iterable[Quad]) -> list[str]:
-    return sorted({f"{s.n3()} {p.n3()} {o.n3()} {g.n3()} .\n" for s, p, o, g in quads})
+    return sorted({f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {nt_term(g)} .\n" for s, p, o, g in quads})
 
 
 def write_dist(dist: Path, quads: list[Quad], ontology: Graph, manifest: dict, imports: Path | None = None) -> None:
