@@ -42,7 +42,7 @@ def disk_errors(path: Path) -> Iterator[None]:
         raise
     except OSError as exc:
         where = exc.filename or path
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             raise PmkgError(f"disk full while writing {where}", hint="free some space and run it again; "
                             "nothing was replaced") from exc
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):

@@ -158,6 +158,12 @@ def open_writable(dist: Path) -> ox.Store:
     try:
         return ox.Store(str(path))
     except OSError as exc:
+        if any(m in str(exc) for m in ("No space left", "File too large", "Disk quota")):
+            raise PmkgError(f"disk full while opening the store at {path} for writing: {exc}",
+                            hint="free some space and run it again; nothing was replaced") from exc
+        if any(m in str(exc) for m in ("Read-only", "Permission denied")):
+            raise PmkgError(f"the store at {path} is read-only: {exc}",
+                            hint="make it writable (chmod -R u+w) or rebuild") from exc
         raise PmkgError(f"cannot open the store at {path} for writing: {exc}",
                         hint="another process (pmkg serve?) may hold it; retry when it has finished") from exc
 
