@@ -5,10 +5,8 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-import pytest
 from test_import_support import BIBLIO
 
-from pmkg.errors import InputError
 from pmkg.importers.medline import parse_medline
 from pmkg.importers.model import Malformed, Paper
 from pmkg.importers.openalex import parse_openalex
@@ -72,12 +70,14 @@ def test_wos_missing_er_and_stray_lines_are_reported(tmp_path: Path) -> None:
     assert [p.key() for p in papers(list(parse_wos(path)))] == ["wos:WOS:2"]
 
 
-def test_not_utf8_is_one_input_error(tmp_path: Path) -> None:
+def test_one_non_utf8_byte_skips_its_record_not_the_file(tmp_path: Path) -> None:
+    """Issue 10: one bad byte aborted the whole import; now only its record is skipped (with its line)."""
     path = tmp_path / "latin1.txt"
-    path.write_bytes("PT J\nTI caf\u00e9\nER\n".encode("latin-1"))
-    with pytest.raises(InputError) as exc:
-        list(parse_wos(path))
-    assert exc.value.problems[0].line == 2
+    path.write_bytes("PT J\nTI caf\u00e9\nUT WOS:1\nER\nPT J\nTI fine\nUT WOS:2\nER\n".encode("latin-1"))
+    items = list(parse_wos(path))
+    (bad,) = problems(items)
+    assert (bad.line, bad.record_id) == (2, "WOS:1") and "not UTF-8" in bad.message
+    assert [p.key() for p in papers(items)] == ["wos:WOS:2"]
 
 
 def test_wos_tab_gives_the_same_papers_as_plain_text() -> None:

@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from pmkg.errors import InputError, Problem
 from pmkg.schema import RECORD_KINDS
+from pmkg.yamlread import Document, Lines, YamlProblem, child_lines, decode, read_yaml, start_line
 
 MAX_FILE_BYTES = 5_000_000
-MAX_ALIASES = 20
 
 # Which record kinds a reference field may point to; None = any entity.
 REFERENCE_FIELDS: dict[str, tuple[str, ...] | None] = {
@@ -64,24 +63,6 @@ class KG:
         return {r.model.id: r for r in self.records if hasattr(r.model, "id")}
 
 
-class _LimitedLoader(yaml.SafeLoader):
-    """SafeLoader that refuses more than MAX_ALIASES alias references."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.alias_count = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self.alias_count += 1
-            if self.alias_count > MAX_ALIASES:
-                event = self.peek_event()
-                raise yaml.YAMLError(
-                    f"more than {MAX_ALIASES} YAML aliases (line {event.start_mark.line + 1}); "
-                    "aliases are refused to prevent alias bombs - write the values out")
-        return super().compose_node(parent, index)
-
-
 def _display(path: Path, base: Path | None = None) -> str:
     """The path as users think of it: relative to the project root (or the cwd)."""
     for anchor in (base, Path.cwd()):
@@ -94,116 +75,101 @@ def _display(path: Path, base: Path | None = None) -> str:
     return str(path)
 
 
-def _parse(path: Path, shown: str) -> tuple[Any, yaml.Node | None]:
-    """Return (python data, node tree) of a YAML file, refusing unsafe input."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
-                         file=shown, hint="split it into several files")
+def _parse(path: Path, shown: str) -> Document | None:
+    """The top-level blocks of a YAML file, refusing unsafe or unreadable input."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", file=shown) from exc
-    loader = _LimitedLoader(text)
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
+                             file=shown, hint="split it into several files")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=shown) from exc
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        msg = " ".join(str(m) for m in (exc.context, exc.problem) if m)
-        if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
-            msg += f" (the construct started at line {exc.context_mark.line + 1})"
-        if "could not determine a constructor" in msg:
-            msg += " - custom YAML tags are not allowed"
-        raise InputError(f"malformed YAML: {msg}", file=shown, line=line) from exc
-    except yaml.YAMLError as exc:
-        raise InputError(f"malformed YAML: {exc}", file=shown) from exc
-    finally:
-        loader.dispose()
-    return data, node
+        return read_yaml(decode(data), shown)
+    except YamlProblem as exc:
+        raise InputError(exc.message, file=shown, line=exc.line) from None
 
 
-def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if k.value == key:
-                return v
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        return node.value[key]
-    return None
-
-
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """Line of the deepest node along ``loc`` (a pydantic error location)."""
-    line = node.start_mark.line + 1 if node is not None else None
+def _line_of(lines: Lines, loc: tuple[Any, ...]) -> int | None:
+    """Line of the deepest value along ``loc`` (a pydantic error location)."""
+    line = start_line(lines)
     for key in loc:
-        child = _child(node, key)
-        if child is None:
-            if isinstance(node, yaml.MappingNode):  # point at the key if the value is missing
-                for k, _ in node.value:
-                    if k.value == key:
-                        return k.start_mark.line + 1
+        key_line, sub = child_lines(lines, key)
+        if sub is None:
             break
-        node = child
-        line = node.start_mark.line + 1
+        lines = sub
+        line = start_line(sub) if key_line is None or isinstance(sub, tuple) else key_line
     return line
 
 
-def _record_problems(err: ValidationError, node: yaml.Node, shown: str, rid: str | None) -> list[Problem]:
+def _message(e: dict) -> str:
+    if e["type"] == "extra_forbidden":
+        return "unknown field; see kg/README.md for the fields of this record kind"
+    if e["type"] == "missing":
+        return "required field is missing"
+    msg = e["msg"].removeprefix("Value error, ")
+    value = e.get("input")
+    if isinstance(value, str | int | float | bool) and e["type"] not in ("value_error", "assertion_error"):
+        msg += f" (got {value!r})"
+    return msg
+
+
+def _record_problems(err: ValidationError, lines: Lines, shown: str, rid: str | None) -> list[Problem]:
     problems = []
     for e in err.errors():
         loc = tuple(e["loc"])
         where = ".".join(str(x) for x in loc) or "record"
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field; see kg/README.md for the fields of this record kind"
-        elif e["type"] == "missing":
-            msg = "required field is missing"
-        problems.append(Problem(f"'{where}': {msg}", shown, _line_of(node, loc), rid))
+        problems.append(Problem(f"'{where}': {_message(e)}", shown, _line_of(lines, loc), rid))
     return problems
+
+
+def _record_id(item: dict) -> str | None:
+    rid = item.get("id") or item.get("about")
+    return rid if isinstance(rid, str) else None
+
+
+def _load_block(kind: str, line: int, items: Any, lines: Lines, shown: str,
+                records: list[Record], problems: list[Problem]) -> None:
+    model = RECORD_KINDS.get(kind)
+    if model is None:
+        problems.append(Problem(f"unknown record kind '{kind}'", shown, line,
+                                hint="one of: " + ", ".join(RECORD_KINDS)))
+        return
+    if not isinstance(items, list):
+        problems.append(Problem(f"'{kind}' must be a list of records", shown, line))
+        return
+    for index, item in enumerate(items):
+        _, sub = child_lines(lines, index)
+        rline = start_line(sub) or line
+        if not isinstance(item, dict):
+            problems.append(Problem("a record must be a mapping", shown, rline))
+            continue
+        rid = _record_id(item)
+        try:
+            obj = model.model_validate(item)
+        except ValidationError as err:
+            problems += _record_problems(err, sub, shown, rid)
+            continue
+        field_lines = {k: v[0] for k, v in sub[1].items()} if isinstance(sub, tuple) else {}
+        records.append(Record(kind, obj, shown, rline, field_lines))
 
 
 def load_file(path: Path, base: Path | None = None) -> tuple[list[Record], list[Problem]]:
     """Validate one YAML file; return its records and the problems found."""
     shown = _display(path, base)
     try:
-        data, root = _parse(path, shown)
+        doc = _parse(path, shown)
     except InputError as exc:
         return [], exc.problems
-    if data is None:
+    if doc is None:
         return [], []
-    if not isinstance(data, dict):
+    if not doc.is_mapping:
         return [], [Problem("top level must be a mapping of record kinds to lists", shown, 1)]
     records: list[Record] = []
-    problems: list[Problem] = []
-    for kind, items in data.items():
-        kind_node = _child(root, kind)
-        line = kind_node.start_mark.line + 1 if kind_node else None
-        model = RECORD_KINDS.get(kind)
-        if model is None:
-            problems.append(Problem(f"unknown record kind '{kind}'", shown, line,
-                                    hint="one of: " + ", ".join(RECORD_KINDS)))
-            continue
-        if not isinstance(items, list):
-            problems.append(Problem(f"'{kind}' must be a list of records", shown, line))
-            continue
-        for index, item in enumerate(items):
-            node = _child(kind_node, index)
-            rline = node.start_mark.line + 1 if node is not None else line
-            rid = (item.get("id") or item.get("about")) if isinstance(item, dict) else None
-            if not isinstance(item, dict):
-                problems.append(Problem("a record must be a mapping", shown, rline))
-                continue
-            try:
-                obj = model.model_validate(item)
-            except ValidationError as err:
-                problems += _record_problems(err, node, shown, rid)
-                continue
-            field_lines = {}
-            if isinstance(node, yaml.MappingNode):
-                field_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
-            records.append(Record(kind, obj, shown, rline or 0, field_lines))
+    problems: list[Problem] = list(doc.problems)
+    for kind, line, items, lines in doc.blocks:
+        _load_block(kind, line, items, lines, shown, records, problems)
     return records, problems
 
 

@@ -9,6 +9,7 @@ and name the YAML records whose triples put it there.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
@@ -108,7 +109,7 @@ def reason(ontology: Graph, mapped: Mapped) -> tuple[set[Triple], dict[str, floa
         graph.add(t)
         if t[1] == RDF.type:  # OWL 2 DL: declare individuals so owlready2 lists them
             graph.add((t[0], RDF.type, OWL.NamedIndividual))
-    with tempfile.TemporaryDirectory(prefix="pmkg-reason-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"pmkg-reason-{os.getpid()}-") as tmp:  # pid: safety.clean_leftovers
         path = Path(tmp) / "input.nt"
         path.write_text(graph.serialize(format="nt"), encoding="utf-8")
         world = owlready2.World()

@@ -8,15 +8,29 @@ any RDF exists.  ``kg/README.md`` documents each kind with an example.
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(pattern=SLUG, max_length=120)]
-# Dates as the documents give them: a year, a year-month or a full date.
-PartialDate = Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+
+
+def _real_date(text: str) -> str:
+    """A year, year-month or date that exists on the calendar (no 2019-02-30, no month 13)."""
+    parts = [int(p) for p in text.split("-")]
+    try:
+        datetime.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError as exc:
+        raise ValueError(f"'{text}' is not a real date ({exc})") from None
+    return text
+
+
+# Dates as the documents give them: a year, a year-month or a full date, quoted or not (the loader
+# reads YAML 1.2 core types, so an unquoted 2019-02-03 is a string too).
+PartialDate = Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"), AfterValidator(_real_date)]
 
 TYPOLOGY = ("PI", "RTO", "SME")
 ACTOR_KINDS = (
@@ -32,13 +46,17 @@ AGENDA_KINDS = (
     "barrier", "recommendation", "collaboration-area", "common-objective",
     "pillar", "responsibility", "finding",
 )
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# An http(s) URL that is also a valid IRI reference: no spaces, controls or <>"{}|\\^` (RFC 3987),
+# which an N-Triples/Turtle writer could not put between angle brackets.
+URL_RE = re.compile(r"^https?://[^\s/$.?#<>\"{}|\\^`\x00-\x20\x7f][^\s<>\"{}|\\^`\x00-\x20\x7f]*$",
+                    re.IGNORECASE)
 
 
 class Strict(BaseModel):
-    """Base: unknown fields are errors, values are not coerced silently."""
+    """Base: unknown fields are errors, values are not coerced (strict mode: no '17' for 17,
+    no 1 for true), numbers must be finite (no NaN, no infinity)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True, allow_inf_nan=False)
 
 
 class Source(Strict):
@@ -75,6 +93,9 @@ class Membership(Strict):
 def _check_urls(values: list[str]) -> list[str]:
     for url in values:
         if not URL_RE.match(url):
+            if re.match(r"^https?://", url, re.IGNORECASE):
+                raise ValueError(f"'{url}' contains a character not allowed in an IRI (space, control, "
+                                 "or one of <>\"{}|\\^`); percent-encode it")
             raise ValueError(f"'{url}' is not an http(s) URL; write it with its scheme, e.g. https://{url}")
     return values
 

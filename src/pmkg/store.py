@@ -13,6 +13,7 @@ byte-identical files.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from pmkg.errors import PmkgError
+from pmkg.safety import clean_leftovers, disk_errors, file_state, project_lock, swap_in
 
 if TYPE_CHECKING:
     from rdflib import Literal, URIRef
@@ -44,15 +46,28 @@ PREFIXES = {
 EXPORTS = ("pmkg.nq", "pmkg.nt", "pmkg.ttl", "pmkg.trig", "pmkg.jsonld")
 
 
+_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+            **{c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F] if c not in (9, 10, 13)}}
+
+
 def nt_term(term: Node, _memo: dict = {}) -> str:  # noqa: B006 - the memo is meant to be shared
-    """N-Triples text of an rdflib term (rdflib's ``n3()`` re-validates every IRI, 5x slower)."""
+    """N-Triples text of an rdflib term.  rdflib's ``n3()`` re-validates every IRI (5x slower) and
+    writes a literal holding a newline as a triple-quoted Turtle string, which N-Triples forbids
+    (a curated note with a blank line crashed the write stage); here every line break and
+    control character is escaped."""
     text = _memo.get(term)
     if text is None:
-        from rdflib import BNode, URIRef
+        from rdflib import BNode, Literal, URIRef
         if isinstance(term, URIRef):
             text = f"<{term}>"
         elif isinstance(term, BNode):
             text = f"_:{term}"
+        elif isinstance(term, Literal):
+            text = '"' + str(term).translate(_ESCAPES) + '"'
+            if term.language:
+                text = f"{text}@{term.language}"
+            elif term.datatype:
+                text = f"{text}^^<{term.datatype}>"
         else:
             text = term.n3()
         if len(_memo) > 2_000_000:
@@ -63,7 +78,7 @@ def nt_term(term: Node, _memo: dict = {}) -> str:  # noqa: B006 - the memo is me
 
 def ntriples_lines(quads: Iterable[Quad]) -> list[str]:
     """Sorted, de-duplicated N-Triples lines (rdflib's lexical forms) of the union of the quads."""
-    return sorted({f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o, _g in quads})
+    return sorted({f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o, _g in quads})
 
 
 def nquads_text(quads: Iterable[Quad]) -> str:
@@ -113,34 +128,44 @@ def write_dist(dist: Path, quads: list[Quad], ontology: Path, manifest: dict, im
     the file exports hold the curated graph only (they are dumped before the
     imports are loaded).  The ontology file goes into its own named graph.
     ``cache`` entries go to ``dist/cache/<name>.json``.
+    The manifest records which import files the store holds (``imports``), so a
+    later import or a crash between the two copies is noticed (:func:`sync_imports`).
+    Holds the project lock, so a build and an import never write at once.
     """
     dist = dist.resolve()
-    dist.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".dist-", dir=dist.parent))
-    try:
-        canonical, nt = _canonical(quads, ontology)
-        nq_text = _write_exports(tmp, canonical, nt)
-        store = ox.Store(str(tmp / STORE_DIR))
-        store.bulk_load(input=nq_text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
-        for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
-            store.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
-        store.flush()
-        del store  # closes it (a Store is in no reference cycle)
-        if cache:
-            (tmp / CACHE_DIR).mkdir()
-            for name, entry in cache.items():
-                (tmp / CACHE_DIR / f"{name}.json").write_text(json.dumps(entry), encoding="utf-8")
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if dist.exists():
-        old = dist.parent / f".dist-old-{os.getpid()}"
-        os.rename(dist, old)
-    os.rename(tmp, dist)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    with disk_errors(dist.parent):
+        dist.parent.mkdir(parents=True, exist_ok=True)
+    with project_lock(dist, "the build"):
+        clean_leftovers(dist)
+        with disk_errors(dist.parent):
+            tmp = Path(tempfile.mkdtemp(prefix=".dist-", dir=dist.parent))
+        try:
+            with disk_errors(tmp):
+                nt = _write_outputs(tmp, quads, ontology, {**manifest, "imports": {}}, imports, cache)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        swap_in(tmp, dist)
+    return nt
+
+
+def _write_outputs(tmp: Path, quads: list[Quad], ontology: Path, manifest: dict, imports: Path | None,
+                   cache: dict[str, dict] | None) -> list[str]:
+    canonical, nt = _canonical(quads, ontology)
+    nq_text = _write_exports(tmp, canonical, nt)
+    store = ox.Store(str(tmp / STORE_DIR))
+    store.bulk_load(input=nq_text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
+        manifest["imports"][extra.name] = file_state(extra)
+        store.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store  # closes it (a Store is in no reference cycle)
+    if cache:
+        (tmp / CACHE_DIR).mkdir()
+        for name, entry in cache.items():
+            (tmp / CACHE_DIR / f"{name}.json").write_text(json.dumps(entry), encoding="utf-8")
+    write_manifest(tmp, manifest)
+    os.chmod(tmp, 0o755)  # mkdtemp made it 0700
     return nt
 
 
@@ -165,7 +190,22 @@ def read_manifest(dist: Path) -> dict | None:
     path = dist / MANIFEST
     if not path.exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # unreadable or half-written: treated as missing, so the next command rebuilds
+
+
+def write_manifest(dist: Path, manifest: dict) -> None:
+    """Write ``build.json`` atomically (temp file, fsync, rename)."""
+    path = dist / MANIFEST
+    tmp = path.with_name(f".{MANIFEST}.{os.getpid()}")
+    with disk_errors(path):
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
 
 
 def open_store(dist: Path) -> ox.Store:
@@ -177,3 +217,94 @@ def open_store(dist: Path) -> ox.Store:
         return ox.Store.read_only(str(path))
     except OSError as exc:
         raise PmkgError(f"cannot open the store at {path}: {exc}", hint="rebuild with `pmkg build`") from exc
+
+
+def open_writable(dist: Path) -> ox.Store:
+    """Open the built store for writing, with a message that says why it cannot be."""
+    path = dist / STORE_DIR
+    if not path.is_dir():
+        raise PmkgError(f"no built store at {path}", hint="run `pmkg build` first")
+    if not os.access(path, os.W_OK) or any(not os.access(p, os.W_OK) for p in path.iterdir() if p.is_file()):
+        raise PmkgError(f"the store at {path} is read-only", hint="make it writable (chmod -R u+w) or rebuild")
+    try:
+        return ox.Store(str(path))
+    except OSError as exc:
+        if any(m in str(exc) for m in ("No space left", "File too large", "Disk quota")):
+            raise PmkgError(f"disk full while opening the store at {path} for writing: {exc}",
+                            hint="free some space and run it again; nothing was replaced") from exc
+        if any(m in str(exc) for m in ("Read-only", "Permission denied")):
+            raise PmkgError(f"the store at {path} is read-only: {exc}",
+                            hint="make it writable (chmod -R u+w) or rebuild") from exc
+        raise PmkgError(f"cannot open the store at {path} for writing: {exc}",
+                        hint="another process (pmkg serve?) may hold it; retry when it has finished") from exc
+
+
+def import_graph(name: str) -> ox.NamedNode:
+    """The named graph of ``imports/<id>.nq``."""
+    from pmkg.importers.to_rdf import graph_iri
+    return graph_iri(Path(name).stem)
+
+
+def import_states(imports: Path | None) -> dict[str, list[int]]:
+    if imports is None or not imports.is_dir():
+        return {}
+    return {p.name: file_state(p) for p in sorted(imports.glob("*.nq")) if not p.name.startswith(".")}
+
+
+def stale_imports(dist: Path, imports: Path | None) -> list[str]:
+    """Import files the store does not hold as they are on disk (changed, new, removed, or
+    left in flux by an import that was killed or failed between the file and the store)."""
+    manifest = read_manifest(dist)
+    if manifest is None:
+        return []
+    held = manifest.get("imports") or {}
+    current = import_states(imports)
+    return sorted(n for n in set(held) | set(current) if held.get(n) != current.get(n))
+
+
+def set_import_state(dist: Path, name: str, state: list[int] | None) -> None:
+    """Record in the manifest what the store holds of ``imports/<name>`` (None: in flux)."""
+    manifest = read_manifest(dist)
+    if manifest is None:
+        return
+    manifest.setdefault("imports", {})[name] = state
+    write_manifest(dist, manifest)
+
+
+def reload_imports(store: ox.Store, dist: Path, imports: Path, names: list[str]) -> None:
+    """Replace the graphs of ``names`` in the store by the files' content (the files are the truth)."""
+    with disk_errors(dist / STORE_DIR):
+        for name in names:
+            graph = import_graph(name)
+            if store.contains_named_graph(graph):
+                store.remove_graph(graph)
+            path = imports / name
+            if path.is_file():
+                store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+    manifest = read_manifest(dist) or {}
+    states = import_states(imports)
+    held = manifest.setdefault("imports", {})
+    for name in names:
+        if name in states:
+            held[name] = states[name]
+        else:
+            held.pop(name, None)
+    write_manifest(dist, manifest)
+
+
+def sync_imports(dist: Path, imports: Path | None) -> list[str]:
+    """Recovery at start: reload the import graphs whose files and store disagree."""
+    if imports is None or not stale_imports(dist, imports):
+        return []
+    with project_lock(dist, "the import recovery"):
+        clean_leftovers(dist.resolve(), imports)
+        names = stale_imports(dist, imports)
+        if names:
+            store = open_writable(dist)
+            try:
+                reload_imports(store, dist, imports, names)
+            finally:
+                del store
+                gc.collect()
+        return names

@@ -21,9 +21,14 @@ def print_report(report: ImportReport, top: int = 10) -> None:
     for problem in report.problems:
         err_console.print(f"skipped: {problem}", markup=False, highlight=False, soft_wrap=True)
     t = report.tally
-    console.print(f"[bold]{report.source_id}[/bold]: read {report.read}, imported {report.imported}, "
-                  f"skipped {report.skipped} ({report.records_per_second:,.0f} records/s, {report.quads} quads)",
-                  soft_wrap=True)
+    from rich.markup import escape
+
+    for problem in report.duplicates:
+        err_console.print(f"duplicate: {problem}", markup=False, highlight=False, soft_wrap=True)
+    dups = f", duplicates {len(report.duplicates)}" if report.duplicates else ""
+    console.print(f"[bold]{escape(report.source_id)}[/bold]: read {report.read}, imported {report.imported}, "
+                  f"skipped {report.skipped}{dups} ({report.records_per_second:,.0f} records/s, "
+                  f"{report.quads} quads)", soft_wrap=True)
     console.print(f"funder strings resolved: {t.funders_resolved}/{t.funders} ({_share(t.share('funder'))}); "
                   f"affiliation strings resolved: {t.affiliations_resolved}/{t.affiliations} "
                   f"({_share(t.share('affiliation'))})", soft_wrap=True)
@@ -45,6 +50,9 @@ def register(app: typer.Typer) -> None:
                                       "replaces that import."),
         strict: bool = typer.Option(False, "--strict", help="Abort on the first malformed record (nothing is "
                                     "written) instead of skipping it."),
+        replace_empty: bool = typer.Option(False, "--replace-empty", help="Replace an earlier import with this "
+                                           "one even when no record could be imported (by default an import "
+                                           "that reads nothing is refused and changes nothing)."),
         unresolved: Path = typer.Option(None, "--unresolved", help="Write the unresolved funder and affiliation "
                                         "strings with their frequencies to this CSV."),
         root: Path = RootOption,
@@ -71,7 +79,7 @@ def register(app: typer.Typer) -> None:
                     bar.update(task, completed=done, rate=f"{done / elapsed:,.0f}" if elapsed else "-")
 
             report = import_files(fmt, files, dist=paths.dist, imports=paths.imports, source_id=source_id,
-                                  strict=strict, progress=step)
+                                  strict=strict, replace_empty=replace_empty, progress=step)
         if unresolved:
             report.write_unresolved(unresolved)
         print_report(report)

@@ -33,6 +33,12 @@ def ensure_built(root: Path) -> Paths:
         why = "missing" if manifest is None else "stale"
         err_console.print(f"dist/ is {why}; building first …")
         run_build(root, write=True, reason=True)
+    else:
+        from pmkg.store import sync_imports
+        reloaded = sync_imports(paths.dist, paths.imports)
+        if reloaded:
+            err_console.print(f"dist/store did not hold imports/{', '.join(reloaded)} as on disk (an import was "
+                              "interrupted or a file changed); reloaded", markup=False, soft_wrap=True)
     return paths
 
 

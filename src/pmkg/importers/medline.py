@@ -13,8 +13,19 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from pmkg.errors import InputError, Problem
-from pmkg.importers.model import Affiliation, Malformed, Paper, Parsed, clean_doi, read_lines, year_of
+from pmkg.errors import Problem
+from pmkg.importers.model import (
+    Affiliation,
+    Malformed,
+    Paper,
+    Parsed,
+    Undecodable,
+    clean_doi,
+    ends_with_line_break,
+    guarded,
+    read_lines,
+    year_of,
+)
 
 TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3}) *- (.*)$")
 EMAIL = re.compile(r"\s*(?:Electronic address:\s*)?\S+@\S+", re.IGNORECASE)
@@ -57,12 +68,13 @@ def parse_medline(path: Path, display: str | None = None) -> Iterator[Parsed]:
         pmid = (tags.get("PMID") or [""])[0].strip()
         if broken is not None:
             return Malformed(Problem(broken.message, shown, broken.line, f"PMID {pmid}" if pmid else None))
-        try:
-            return paper_from_medline(tags, shown, start)
-        except InputError as exc:
-            return Malformed(Problem(exc.problems[0].message, shown, start, f"PMID {pmid}" if pmid else None))
+        return guarded(paper_from_medline, (tags, shown, start), shown, start, f"PMID {pmid}" if pmid else None)
 
     for number, raw in read_lines(path):
+        if isinstance(raw, Undecodable) and raw.strip():
+            broken = broken or Problem(raw.problem, shown, number)
+            start = start or number
+            tags.setdefault("", [])
         if not raw.strip():
             if tags:
                 yield finish()
@@ -83,5 +95,8 @@ def parse_medline(path: Path, display: str | None = None) -> Iterator[Parsed]:
             start = number
         tag = match.group(1)
         tags.setdefault(tag, []).append(match.group(2).strip())
+    if tags and not ends_with_line_break(path):
+        broken = broken or Problem("the file ends in the middle of a line: the last record looks truncated",
+                                   shown, start)
     if tags:
         yield finish()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,15 +83,74 @@ def clean_doi(raw: str | None) -> str | None:
     return doi or None
 
 
+class BadRecord(ValueError):
+    """A record a parser cannot read; the message is shown as it is."""
+
+
+def guarded(build: Callable[..., Paper], args: tuple, file: str, line: int, record_id: str | None) -> Parsed:
+    """``build(*args)``, or a Malformed naming file, line and record when the record cannot be read.
+
+    Parsers build each record through this, so that no value of any shape (a dict where a
+    string belongs, nesting too deep for the JSON decoder …) escapes as a crash and one
+    bad record never aborts the file.
+    """
+    try:
+        return build(*args)
+    except InputError as exc:
+        return Malformed(Problem(exc.problems[0].message, file, line, record_id))
+    except BadRecord as exc:
+        return Malformed(Problem(str(exc), file, line, record_id))
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+        detail = str(exc).splitlines()[0][:80] if str(exc) else ""
+        return Malformed(Problem(f"cannot read this record ({type(exc).__name__}: {detail})", file, line,
+                                 record_id))
+
+
+def ends_with_line_break(path: Path) -> bool:
+    """Whether the file's last line is complete (a cut-off export ends mid-line)."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - 2))
+            tail = fh.read()
+    except OSError:
+        return True
+    return size == 0 or b"\n" in tail or b"\r" in tail
+
+
 def year_of(raw: str | None) -> str | None:
     match = re.search(r"\b(1[5-9]\d\d|2\d\d\d)\b", raw or "")
     return match.group(1) if match else None
 
 
+class Undecodable(str):
+    """A line that is not valid UTF-8, decoded with U+FFFD; ``problem`` says where.
+
+    Parsers mark the record holding it as malformed (the import goes on without
+    ``--strict``) instead of importing replacement characters as if they were text.
+    """
+
+    problem: str
+
+
+def _undecodable(raw: bytes, exc: UnicodeDecodeError) -> Undecodable:
+    line = Undecodable(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+    line.problem = f"not UTF-8 text ({exc.reason} at column {exc.start + 1}); export the records as UTF-8"
+    return line
+
+
+def _split_cr(raw: bytes) -> list[bytes]:
+    """Old-Mac files end lines with CR alone: split them like LF lines (CRLF stays one line)."""
+    body = raw.rstrip(b"\r\n")
+    return body.split(b"\r") if b"\r" in body else [body]
+
+
 def read_lines(path: Path) -> Iterator[tuple[int, str]]:
     """Numbered lines of a text file, UTF-8 with or without BOM, or UTF-16 with BOM.
 
-    UTF-8 is decoded line by line, so an undecodable byte is reported with its line.
+    Lines end with LF, CRLF or CR alone.  UTF-8 is decoded line by line; an
+    undecodable line is yielded as :class:`Undecodable`, with its line number.
     """
     try:
         fh = path.open("rb")
@@ -101,19 +160,22 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
         head = fh.read(4)
         fh.seek(0)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            try:
-                text = fh.read().decode("utf-16")
-            except UnicodeDecodeError as exc:
-                raise InputError(f"not UTF-16 text ({exc.reason})", file=str(path)) from exc
+            text = fh.read().decode("utf-16", errors="replace")
             for number, line in enumerate(text.splitlines(), start=1):
-                yield number, line
+                if "\ufffd" in line:
+                    bad = Undecodable(line)
+                    bad.problem = "not UTF-16 text (an undecodable character); export the records as UTF-8"
+                    yield number, bad
+                else:
+                    yield number, line
             return
-        for number, raw in enumerate(fh, start=1):
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+        number = 0
+        for raw in fh:
+            if number == 0 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(f"not UTF-8 text ({exc.reason} at column {exc.start + 1})", file=str(path),
-                                 line=number, hint="export the records as UTF-8") from exc
-            yield number, line.rstrip("\r\n")
+            for piece in _split_cr(raw):
+                number += 1
+                try:
+                    yield number, piece.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield number, _undecodable(piece, exc)

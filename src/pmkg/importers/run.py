@@ -8,6 +8,7 @@ import survives rebuilds; importing the same source id again replaces its graph.
 from __future__ import annotations
 
 import csv
+import gc
 import os
 import re
 import tempfile
@@ -20,12 +21,13 @@ import pyoxigraph as ox
 
 from pmkg.errors import InputError, PmkgError, Problem
 from pmkg.importers.medline import count_medline, parse_medline
-from pmkg.importers.model import Malformed, Parsed
+from pmkg.importers.model import Malformed, Paper, Parsed
 from pmkg.importers.openalex import count_openalex, parse_openalex
 from pmkg.importers.resolve import Resolver, load_curated
 from pmkg.importers.to_rdf import Tally, document_quads, graph_iri, paper_quads
 from pmkg.importers.wos import parse_wos, parse_wos_tab
-from pmkg.store import STORE_DIR
+from pmkg.safety import clean_leftovers, disk_errors, file_state, project_lock
+from pmkg.store import STORE_DIR, open_writable, set_import_state, sync_imports
 
 Parser = Callable[[Path, str], Iterator[Parsed]]
 PARSERS: dict[str, Parser] = {"wos": parse_wos, "wos-tab": parse_wos_tab, "openalex": parse_openalex,
@@ -60,6 +62,7 @@ class ImportReport:
     quads: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    duplicates: list[Problem] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
 
     @property
@@ -79,34 +82,92 @@ class ImportReport:
             raise PmkgError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write_temp(path: Path, data: bytes) -> Path:
+    """``data`` in a fsync'd temp file next to ``path`` (renamed over it by the caller)."""
+    with disk_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return Path(tmp)
 
 
-def open_writable(dist: Path) -> ox.Store:
-    path = dist / STORE_DIR
-    if not path.is_dir():
-        raise PmkgError(f"no built store at {path}", hint="run `pmkg build` first")
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        return ox.Store(str(path))
-    except OSError as exc:
-        raise PmkgError(f"cannot open the store at {path} for writing: {exc}",
-                        hint="another pmkg process may hold it; retry when it has finished") from exc
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def commit_import(store: ox.Store, path: Path, data: bytes, graph: ox.NamedNode, quads: list[ox.Quad],
+                  dist: Path | None) -> None:
+    """Replace ``imports/<id>.nq`` and the store's graph together, or neither.
+
+    The manifest marks the import "in flux" first; the file is written to a temp
+    file, fsync'd and renamed; then the store graph is replaced.  If the store
+    update fails (disk full …) the previous file is put back and its graph
+    reloaded.  If the process dies half-way, the "in flux" mark makes the next
+    command reload the graph from the file (``store.sync_imports``).
+    """
+    tmp = _write_temp(path, data)
+    prev = path.with_name(f".{path.name}.prev-{os.getpid()}")
+    had_old = path.exists()
+    old_state = file_state(path) if had_old else None
+    try:
+        if dist is not None:
+            set_import_state(dist, path.name, None)
+        if had_old:
+            os.link(path, prev)
+        with disk_errors(path):
+            os.replace(tmp, path)
+            _fsync_dir(path.parent)
+        try:
+            with disk_errors(dist / STORE_DIR if dist else path):
+                if store.contains_named_graph(graph):
+                    store.remove_graph(graph)
+                store.bulk_extend(quads)
+                store.flush()
+        except BaseException:
+            _roll_back(store, path, prev if had_old else None, graph, dist, old_state)
+            raise
+        if dist is not None:
+            set_import_state(dist, path.name, file_state(path))
+    finally:
+        tmp.unlink(missing_ok=True)
+        prev.unlink(missing_ok=True)
+
+
+def _roll_back(store: ox.Store, path: Path, prev: Path | None, graph: ox.NamedNode, dist: Path | None,
+               old_state: list[int] | None) -> None:
+    """Put the previous import file back and reload its graph; if even that fails, the
+    manifest keeps the "in flux" mark and the next command reloads the graph."""
+    if prev is not None:
+        os.replace(prev, path)
+    else:
+        path.unlink(missing_ok=True)
+    try:
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+        if prev is not None:
+            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        if dist is not None:
+            set_import_state(dist, path.name, old_state)
+    except (OSError, PmkgError):
+        pass
 
 
 def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, source_id: str | None = None,
-                 strict: bool = False, progress: Progress | None = None) -> ImportReport:
+                 strict: bool = False, replace_empty: bool = False,
+                 progress: Progress | None = None) -> ImportReport:
     """Import ``files`` of format ``fmt`` as one source; see the module docstring."""
     if fmt not in PARSERS:
         raise InputError(f"unknown format '{fmt}'", hint="one of: " + ", ".join(PARSERS))
@@ -116,23 +177,22 @@ def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, sour
     source_id = source_id or default_source_id(files)
     if not SLUG.match(source_id):
         raise InputError(f"--source-id '{source_id}' must be a kebab-case slug (a-z, 0-9, hyphens)")
-    store = open_writable(dist)
-    try:
-        report = import_into(store, fmt, files, imports=imports, source_id=source_id, strict=strict,
-                             progress=progress)
-    finally:
-        del store
+    sync_imports(dist, imports)
+    with project_lock(dist, f"the import '{source_id}'"):
+        clean_leftovers(dist.resolve(), imports)
+        store = open_writable(dist)
+        try:
+            report = import_into(store, fmt, files, imports=imports, source_id=source_id, strict=strict,
+                                 replace_empty=replace_empty, progress=progress, dist=dist)
+        finally:
+            del store
+            gc.collect()
     return report
 
 
-def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, source_id: str,
-                strict: bool = False, progress: Progress | None = None) -> ImportReport:
-    """The import itself, on an open read-write store (the benchmark calls this directly)."""
-    start = time.perf_counter()
-    g = graph_iri(source_id)
-    report = ImportReport(source_id, g.value, imports / f"{source_id}.nq")
-    resolver = Resolver(load_curated(store))
-    quads: dict[ox.Quad, None] = dict.fromkeys(document_quads(source_id, [p.name for p in files], fmt))
+def _read(fmt: str, files: list[Path], report: ImportReport, strict: bool) -> Iterator[Paper]:
+    """The papers of the files; malformed records and duplicates reported, not imported."""
+    seen: dict[str, Paper] = {}
     for path in files:
         for item in PARSERS[fmt](path, str(path)):
             report.read += 1
@@ -142,17 +202,44 @@ def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, 
                                      record_id=item.problem.record_id, hint="nothing was imported (--strict)")
                 report.skipped += 1
                 report.problems.append(item.problem)
-            else:
-                for quad in paper_quads(item, resolver, g, report.tally):
-                    quads[quad] = None
-                report.imported += 1
-            if progress:
-                progress(report.read)
+                continue
+            key = item.key()
+            first = seen.get(key)
+            if first is not None:
+                report.duplicates.append(Problem(
+                    f"same {key.split(':', 1)[0].upper()} as {first.record_id} ({first.file}:{first.line}); "
+                    "the first record was imported, this one was not", item.file, item.line, item.record_id))
+                continue
+            seen[key] = item
+            yield item
+
+
+def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, source_id: str,
+                strict: bool = False, replace_empty: bool = False, progress: Progress | None = None,
+                dist: Path | None = None) -> ImportReport:
+    """The import itself, on an open read-write store (the benchmark calls this directly)."""
+    start = time.perf_counter()
+    g = graph_iri(source_id)
+    report = ImportReport(source_id, g.value, imports / f"{source_id}.nq")
+    resolver = Resolver(load_curated(store))
+    quads: dict[ox.Quad, None] = dict.fromkeys(document_quads(source_id, [p.name for p in files], fmt))
+    for paper in _read(fmt, files, report, strict):
+        for quad in paper_quads(paper, resolver, g, report.tally):
+            quads[quad] = None
+        report.imported += 1
+        if progress:
+            progress(report.read)
+    if report.imported == 0 and not replace_empty:
+        kept = " and the earlier import of it is kept" if report.nquads.exists() else ""
+        raise InputError(f"no record could be imported (read {report.read}, skipped {report.skipped}): "
+                         f"nothing was written{kept}", record_id=source_id, problems=[
+                             *report.problems[:20], Problem(
+                                 f"no record could be imported (read {report.read}, skipped {report.skipped}): "
+                                 f"nothing was written{kept}", record_id=source_id,
+                                 hint="check the format and the file; --replace-empty replaces the import "
+                                      "with an empty one")])
     data = ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS)
-    _write_atomic(report.nquads, data)
-    store.remove_graph(g) if store.contains_named_graph(g) else None
-    store.bulk_extend(quads)
-    store.flush()
+    commit_import(store, report.nquads, data, g, list(quads), dist)
     report.quads = len(quads)
     report.seconds = time.perf_counter() - start
     return report

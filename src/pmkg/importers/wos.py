@@ -17,7 +17,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pmkg.errors import InputError, Problem
-from pmkg.importers.model import Affiliation, Malformed, Paper, Parsed, clean_doi, read_lines, year_of
+from pmkg.importers.model import (
+    Affiliation,
+    Malformed,
+    Paper,
+    Parsed,
+    Undecodable,
+    clean_doi,
+    guarded,
+    read_lines,
+    year_of,
+)
 
 TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])(?: (.*))?$")
 MULTILINE = {"AU", "AF", "C1", "CR", "RI", "OI"}  # one item per line
@@ -129,12 +139,15 @@ def parse_wos(path: Path, display: str | None = None) -> Iterator[Parsed]:
         rid = " ".join(tags.get("UT", [])).strip() or f"record {count}"
         if broken is not None:
             return Malformed(Problem(broken.message, broken.file, broken.line, rid))
-        try:
-            return paper_from_tags(tags, shown, start, rid)
-        except InputError as exc:
-            return _malformed(exc.problems[0].message, shown, start, rid)
+        return guarded(paper_from_tags, (tags, shown, start, rid), shown, start, rid)
 
     for number, raw in read_lines(path):
+        if isinstance(raw, Undecodable):
+            if tags is None or raw.startswith("PT "):
+                yield _malformed(raw.problem, shown, number, None)
+                tag = None
+                continue
+            broken = broken or Problem(raw.problem, shown, number)
         if not raw.strip():
             continue
         if raw.startswith("   "):
@@ -192,13 +205,19 @@ def parse_wos_tab(path: Path, display: str | None = None) -> Iterator[Parsed]:
             continue
         row = dict(zip(header, cells, strict=False))
         rid = (row.get("UT") or "").strip() or f"row {number}"
-        if len(cells) > len(header) + 1:
-            yield _malformed(f"{len(cells)} columns, the header has {len(header)}", shown, number, rid)
+        if isinstance(raw, Undecodable):
+            yield _malformed(raw.problem, shown, number, rid)
             continue
-        tags = {k: [v.strip()] for k, v in row.items() if k and v and v.strip()}
-        if "C1" in tags:
-            tags["C1"] = split_outside_brackets(tags["C1"][0])
-        try:
-            yield paper_from_tags(tags, shown, number, rid)
-        except InputError as exc:
-            yield _malformed(exc.problems[0].message, shown, number, rid)
+        width = len([c for c in header if c]) if header[-1:] == [""] else len(header)
+        if len(cells) > len(header) + 1 or len(cells) < width:
+            what = " (a truncated row?)" if len(cells) < width else ""
+            yield _malformed(f"{len(cells)} columns, the header has {len(header)}{what}", shown, number, rid)
+            continue
+        yield guarded(_tab_paper, (row, shown, number, rid), shown, number, rid)
+
+
+def _tab_paper(row: dict[str, str], shown: str, number: int, rid: str) -> Paper:
+    tags = {k: [v.strip()] for k, v in row.items() if k and v and v.strip()}
+    if "C1" in tags:
+        tags["C1"] = split_outside_brackets(tags["C1"][0])
+    return paper_from_tags(tags, shown, number, rid)
