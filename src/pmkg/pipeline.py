@@ -20,6 +20,7 @@ from pmkg import __version__
 from pmkg.errors import Problem, ValidationFailed
 from pmkg.load import KG, load_kg
 from pmkg.map import Mapped, map_kg
+from pmkg.materialise import materialise
 from pmkg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from pmkg.reason import reason
 from pmkg.store import Quad, write_dist
@@ -115,6 +116,7 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     inferred: set = set()
     if run_reasoner:
         inferred, _ = timed("reason", reason, ontology, mapped)
+    inferred |= timed("materialise", materialise, [*ontology, *(q[:3] for q in mapped.quads()), *inferred])
     shapes = load_shapes(paths.shapes)
 
     def union() -> Graph:
