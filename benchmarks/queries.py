@@ -1,46 +1,49 @@
-"""Latency of every canned query (its defaults) on three engines over the same built data, and the time to publish.
+"""Latency of every canned query case at 1x, 10x and 100x the curated graph, next to rdflib's engine.
 
-- embedded: the on-disk Oxigraph store in dist/store (pyoxigraph, union default graph), as `pmkg query` runs;
-- server: a local Oxigraph server (`oxigraph serve --union-default-graph`, in memory) loaded with
-  `pmkg.publish`, each query a round trip through SPARQLWrapper (`--endpoint`);
-- serve: what `pmkg serve` runs - `oxigraph serve-read-only` on a copy of the on-disk dist/store - also
-  through SPARQLWrapper (the same storage as embedded, plus the HTTP round trip);
-- rdflib: dist/pmkg.nq parsed into an rdflib Dataset with default_union=True, rdflib's SPARQL engine.
+A case is a query with its defaults, or with one parameter set to its example (the header's
+``example``), so each query is timed as `pmkg query NAME` and `pmkg query NAME --param p=example`
+run it.  Engines, over the same built data:
 
-Each cell is the median of --runs runs after one warm-up run; a query that takes longer than --cap seconds on
-an engine is stopped there and shown as "> cap".  Embedded and rdflib runs happen in a forked child so a slow
-query can be stopped; the server is started with the same cap as its query timeout.  Queries with SERVICE
-(header `endpoint_in_test`) are pointed at a second, empty local Oxigraph server.  Publish: median of --runs
-publishes of the whole build into the server (each replaces every graph).
+- embedded: the on-disk Oxigraph store in dist/store (pyoxigraph, union default graph), as `pmkg query`
+  runs it; the product.
+- rdflib (the baseline): dist/pmkg.nq parsed into an rdflib Dataset with default_union=True, rdflib's
+  SPARQL engine, in the same process, on the same rendered text.  Skipped above --rdflib-max copies
+  (parsing 4.7 M quads alone takes minutes).
 
-    .venv/bin/python benchmarks/queries.py --runs 5 --cap 60
+Each cell is the median of --runs runs after one warm-up run; a case still running after --cap seconds
+(embedded) or --rdflib-cap seconds (rdflib) is stopped there (forked child) and shown as "> cap".
+Each result's row count is recorded: ``--compare OLD.json`` lists every case whose row count changed.
+
+Sizes above 1 are synthetic copies (benchmarks/synth.py) built with the real pipeline into --work
+(kept and reused with --reuse: the 100x build takes ~8 minutes and ~17 GB).
+
+    .venv/bin/python benchmarks/queries.py --sizes 1 10 100 --runs 5 --out benchmarks/results/queries
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import json
 import multiprocessing as mp
 import re
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import Dataset, Literal, URIRef
 
-from pmkg.catalogue import QuerySpec, load_catalogue
-from pmkg.errors import QueryError
-from pmkg.publish import publish
-from pmkg.query import EmbeddedBackend, Result, Value, run_query
-from pmkg.remote import EndpointBackend
-from pmkg.server import OxigraphServer, free_port, serve_snapshot
-from pmkg.store import open_store
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from synth import make_synthetic  # noqa: E402
+
+from pmkg.catalogue import QuerySpec, load_catalogue  # noqa: E402
+from pmkg.query import EmbeddedBackend, Result, Value, run_query  # noqa: E402
+from pmkg.store import open_store  # noqa: E402
+
 ENDPOINT_IN_TEST = re.compile(r"^#\+ endpoint_in_test:\s*(\S+)\s*$", re.MULTILINE)
 DATASET: Dataset | None = None  # parsed once in the parent, inherited by forked children
+Case = tuple[str, dict[str, str]]
 
 
 class RdflibBackend:
@@ -69,26 +72,33 @@ def _value(term: object) -> Value | None:
     return Value(str(term))
 
 
-def pointed_at(spec: QuerySpec, registry_url: str) -> QuerySpec:
-    match = ENDPOINT_IN_TEST.search(spec.text)
-    if match is None:
-        return spec
-    return dataclasses.replace(spec, text=spec.text.replace(f"<{match.group(1)}>", f"<{registry_url}>"))
+def cases(spec: QuerySpec) -> list[Case]:
+    """The defaults (unless a parameter is required) and each parameter at its example."""
+    out: list[Case] = []
+    required = {p.name: str(p.example) for p in spec.params if p.required and p.default is None}
+    if not required:
+        out.append(("", {}))
+    for p in spec.params:
+        if p.example is not None and p.name not in required:
+            out.append((f"{p.name}={p.example}", {**required, p.name: str(p.example)}))
+    if required:
+        out.insert(0, (" ".join(f"{k}={v}" for k, v in required.items()), required))
+    return out
 
 
-def timed_runs(make: Callable[[], object], spec: QuerySpec, runs: int, cap: float) -> tuple[list[float], int]:
+def timed_runs(backend: object, spec: QuerySpec, given: dict[str, str], runs: int,
+               cap: float) -> tuple[list[float], int]:
     """Warm-up plus ``runs`` timed runs; stops early once the total passes ``cap``.  (times, rows)"""
-    backend = make()
     times: list[float] = []
     rows = -1
     spent = 0.0
     for i in range(runs + 1):
         start = time.perf_counter()
-        result = run_query(spec, {}, backend)
+        result = run_query(spec, given, backend)
         elapsed = time.perf_counter() - start
         spent += elapsed
         rows = len(result.rows)
-        if i or runs == 0:
+        if i:
             times.append(elapsed)
         if spent > cap:
             times = times or [elapsed]
@@ -96,25 +106,25 @@ def timed_runs(make: Callable[[], object], spec: QuerySpec, runs: int, cap: floa
     return times, rows
 
 
-def _child(conn, which: str, dist: str, spec: QuerySpec, runs: int, cap: float) -> None:
+def _child(conn, which: str, dist: str, spec: QuerySpec, given: dict[str, str], runs: int, cap: float) -> None:
     try:
-        if which == "embedded":
-            times, rows = timed_runs(lambda: EmbeddedBackend(open_store(Path(dist))), spec, runs, cap)
-        else:
-            times, rows = timed_runs(lambda: RdflibBackend(DATASET), spec, runs, cap)
-        conn.send(("ok", times, rows))
+        backend = EmbeddedBackend(open_store(Path(dist))) if which == "embedded" else RdflibBackend(DATASET)
+        times, rows = timed_runs(backend, spec, given, runs, cap)
+        conn.send(("ok", statistics.median(times), rows))
     except Exception as exc:  # reported in the table, not raised
         conn.send(("error", type(exc).__name__, -1))
 
 
-def in_child(which: str, dist: Path, spec: QuerySpec, runs: int, cap: float) -> tuple[str, int]:
+def in_child(which: str, dist: Path, spec: QuerySpec, given: dict[str, str], runs: int,
+             cap: float) -> tuple[float | str, int]:
+    """(median seconds or an error name or "> cap", rows)"""
     parent, child = mp.Pipe(duplex=False)
-    proc = mp.get_context("fork").Process(target=_child, args=(child, which, str(dist), spec, runs, cap))
+    proc = mp.get_context("fork").Process(target=_child, args=(child, which, str(dist), spec, given, runs, cap))
     proc.start()
     try:
-        if parent.poll(cap * 2 + 5):
-            status, value, rows = parent.recv()
-            return (fmt(statistics.median(value)) if status == "ok" else value), rows
+        if parent.poll(cap + 5 if which == "rdflib" else cap * 2 + 10):
+            _status, value, rows = parent.recv()
+            return value, rows
         return f"> {cap:g} s", -1
     finally:
         if proc.is_alive():
@@ -122,64 +132,132 @@ def in_child(which: str, dist: Path, spec: QuerySpec, runs: int, cap: float) -> 
         proc.join()
 
 
-def on_server(url: str, spec: QuerySpec, runs: int, cap: float) -> tuple[str, int]:
-    try:
-        times, rows = timed_runs(lambda: EndpointBackend(url, timeout=cap + 5), spec, runs, cap)
-    except QueryError as exc:  # the server stops a query at its --timeout-s (the cap) and answers an error
-        slow = "within" in str(exc) or "500" in str(exc)
-        return (f"> {cap:g} s" if slow else str(exc)[:60]), -1
-    return fmt(statistics.median(times)), rows
+def fmt(value: float | str | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value[:12]
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
 
 
-def fmt(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+def dist_for(copies: int, work: Path, reuse: bool, dist1: Path) -> Path:
+    """dist/ of the curated graph (1x) or of a synthetic copy built with the real pipeline."""
+    if copies == 1:
+        return dist1
+    dist = work / f"dist-{copies}"
+    if reuse and (dist / "store").is_dir():
+        return dist
+    from pmkg.pipeline import Paths, build
+
+    kg = make_synthetic(ROOT / "kg", work / f"kg-{copies}", copies)
+    start = time.perf_counter()
+    build(Paths(root=ROOT, kg=kg, dist=dist, imports=work / "no-imports"))
+    print(f"built {copies}x into {dist} in {time.perf_counter() - start:.0f} s", flush=True)
+    return dist
+
+
+def bench_size(copies: int, dist: Path, catalogue: dict[str, QuerySpec], args: argparse.Namespace) -> list[dict]:
+    global DATASET
+    with_rdflib = copies <= args.rdflib_max
+    DATASET = None
+    if with_rdflib:
+        start = time.perf_counter()
+        DATASET = Dataset(default_union=True)
+        DATASET.parse(dist / "pmkg.nq", format="nquads")
+        print(f"rdflib: parsed {len(DATASET)} quads of {dist}/pmkg.nq in {time.perf_counter() - start:.1f} s")
+    print(f"\n== {copies}x  ({dist})")
+    header = f"{'case':58} {'embedded':>10} {'rdflib':>10}   rows (emb/rdflib)"
+    print(header + "\n" + "-" * len(header), flush=True)
+    rows = []
+    for name, spec in catalogue.items():
+        if ENDPOINT_IN_TEST.search(spec.text):  # SERVICE to a registry: not a local query
+            continue
+        for label, given in cases(spec):
+            emb, emb_rows = in_child("embedded", dist, spec, given, args.runs, args.cap)
+            rdf, rdf_rows = (in_child("rdflib", dist, spec, given, args.runs, args.rdflib_cap)
+                             if with_rdflib else (None, -1))
+            case = f"{name} {label}".strip()
+            rows.append({"copies": copies, "case": case, "query": name, "params": given,
+                         "embedded_s": emb if isinstance(emb, float) else None, "embedded": fmt(emb),
+                         "rows": emb_rows, "rdflib_s": rdf if isinstance(rdf, float) else None,
+                         "rdflib": fmt(rdf), "rdflib_rows": rdf_rows})
+            shown_rows = f"{emb_rows}/{rdf_rows if with_rdflib and rdf_rows >= 0 else '-'}"
+            print(f"{case[:58]:58} {fmt(emb):>10} {fmt(rdf):>10}   {shown_rows}", flush=True)
+    return rows
+
+
+def summary(rows: list[dict]) -> list[str]:
+    lines = []
+    for copies in sorted({r["copies"] for r in rows}):
+        mine = [r for r in rows if r["copies"] == copies]
+        times = [r["embedded_s"] for r in mine if r["embedded_s"] is not None]
+        slow = max(mine, key=lambda r: r["embedded_s"] or 0)
+        fails = sum(r["embedded_s"] is None for r in mine)
+        lines.append(f"{copies}x: {len(mine)} cases, embedded median {fmt(statistics.median(times))}, "
+                     f"slowest {fmt(slow['embedded_s'])} ({slow['case']}), {fails} stopped or failed")
+    return lines
+
+
+def compare(rows: list[dict], old_path: Path) -> list[str]:
+    old = {(r["copies"], r["case"]): r for r in json.loads(old_path.read_text(encoding="utf-8"))["cases"]}
+    lines = []
+    for r in rows:
+        before = old.get((r["copies"], r["case"]))
+        if before and before["rows"] >= 0 and r["rows"] >= 0 and before["rows"] != r["rows"]:
+            lines.append(f"rows changed: {r['copies']}x {r['case']}: {before['rows']} -> {r['rows']}")
+    return lines or [f"row counts: every case common with {old_path.name} has the same row count"]
 
 
 def main() -> int:
-    global DATASET
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cap", type=float, default=60.0, help="seconds per query and engine before giving up")
-    parser.add_argument("--dist", type=Path, default=ROOT / "dist")
+    parser.add_argument("--cap", type=float, default=60.0, help="seconds per case on the embedded store")
+    parser.add_argument("--rdflib-cap", type=float, default=5.0, help="seconds per case on rdflib")
+    parser.add_argument("--rdflib-max", type=int, default=10, help="run rdflib up to this many copies")
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="the 1x build")
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".cache")
+    parser.add_argument("--reuse", action="store_true", help="reuse synthetic builds already in --work")
     parser.add_argument("--queries", type=Path, default=ROOT / "queries")
     parser.add_argument("--only", nargs="*", help="query names (default: all)")
+    parser.add_argument("--out", type=Path, help="write OUT.txt and OUT.json")
+    parser.add_argument("--compare", type=Path, help="an earlier OUT.json: report changed row counts")
     args = parser.parse_args()
-    dist: Path = args.dist
-    if not (dist / "store").is_dir() or not (dist / "pmkg.nq").is_file():
-        print(f"no build in {dist}: run `pmkg build` first", file=sys.stderr)
+    if not (args.dist / "store").is_dir():
+        print(f"no build in {args.dist}: run `pmkg build` first", file=sys.stderr)
         return 2
     catalogue = load_catalogue(args.queries)
-    names = args.only or list(catalogue)
-    start = time.perf_counter()
-    DATASET = Dataset(default_union=True)
-    DATASET.parse(dist / "pmkg.nq", format="nquads")
-    parse_s = time.perf_counter() - start
-    print(f"rdflib: parsed {len(DATASET)} quads of dist/pmkg.nq in {parse_s:.2f} s", flush=True)
-    cap_s = max(1, int(args.cap))
-    with (OxigraphServer(query_timeout=cap_s) as server, OxigraphServer() as registry,
-          serve_snapshot(dist, port=free_port()) as served):
-        publish_times = []
-        for _ in range(max(1, args.runs)):
-            report = publish(dist, server.query_url)
-            publish_times.append(report.seconds)
-        print(f"publish: {len(report.written)} graphs, {report.triples} triples; first {fmt(publish_times[0])}, "
-              f"median of {len(publish_times)} {fmt(statistics.median(publish_times))}", flush=True)
-        header = (f"{'query':32} {'embedded':>10} {'server':>10} {'serve':>10} {'rdflib':>10}   "
-                  "rows (emb/srv/serve/rdflib)")
-        print(header)
-        print("-" * len(header))
-        for name in names:
-            spec = pointed_at(catalogue[name], registry.query_url)
-            if any(p.required and p.default is None for p in spec.params):
-                print(f"{name:32} (needs a parameter; skipped)", flush=True)
-                continue
-            emb, emb_rows = in_child("embedded", dist, spec, args.runs, args.cap)
-            srv, srv_rows = on_server(server.query_url, spec, args.runs, args.cap)
-            dsk, dsk_rows = on_server(served.query_url, spec, args.runs, args.cap)
-            rdf, rdf_rows = in_child("rdflib", dist, spec, args.runs, args.cap)
-            rows = "/".join("-" if n < 0 else str(n) for n in (emb_rows, srv_rows, dsk_rows, rdf_rows))
-            print(f"{name:32} {emb:>10} {srv:>10} {dsk:>10} {rdf:>10}   {rows}", flush=True)
+    if args.only:
+        catalogue = {k: v for k, v in catalogue.items() if k in args.only}
+    args.work.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
+    for copies in args.sizes:
+        rows += bench_size(copies, dist_for(copies, args.work, args.reuse, args.dist), catalogue, args)
+    tail = summary(rows) + (compare(rows, args.compare) if args.compare else [])
+    print("\n" + "\n".join(tail))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_suffix(".json").write_text(json.dumps(
+            {"runs": args.runs, "cap": args.cap, "rdflib_cap": args.rdflib_cap, "summary": tail, "cases": rows},
+            indent=1, ensure_ascii=False), encoding="utf-8")
+        args.out.with_suffix(".txt").write_text(table(rows) + "\n\n" + "\n".join(tail) + "\n", encoding="utf-8")
     return 0
+
+
+def table(rows: list[dict]) -> str:
+    """One line per case, one embedded/rdflib column pair per size."""
+    sizes = sorted({r["copies"] for r in rows})
+    by = {(r["case"], r["copies"]): r for r in rows}
+    names = list(dict.fromkeys(r["case"] for r in rows))
+    head = f"{'case':58}" + "".join(f" {f'{n}x emb':>10} {f'{n}x rdflib':>10} {'rows':>6}" for n in sizes)
+    lines = [head, "-" * len(head)]
+    for case in names:
+        cells = ""
+        for n in sizes:
+            r = by.get((case, n))
+            cells += (f" {r['embedded']:>10} {r['rdflib']:>10} {r['rows']:>6}" if r else f" {'':>10} {'':>10} {'':>6}")
+        lines.append(f"{case[:58]:58}{cells}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -212,6 +212,7 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     from pmkg.errors import ValidationFailed
     from pmkg.load import load_kg
     from pmkg.map import map_kg
+    from pmkg.materialise import materialise
     from pmkg.namespaces import INFERRED_GRAPH
     from pmkg.store import read_lines, read_manifest, write_dist
 
@@ -234,6 +235,7 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     if run_reasoner:
         inferred, hit = timed("reason", _reason_cached, paths, ontology, mapped, cache)
         cached += ["reason"] * hit
+    inferred |= timed("materialise", materialise, [*ontology(), *(q[:3] for q in mapped.quads()), *inferred])
     data = [*(t for part in (mapped.graphs, mapped.provenance) for ts in part.values() for t in ts), *inferred]
     report, hit = timed("validate", _validate_cached, paths, ontology, data, mapped, cache)
     cached += ["validate"] * hit

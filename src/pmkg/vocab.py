@@ -127,6 +127,7 @@ class PM(DefinedNamespace):
     programmeKind: URIRef
     quote: URIRef
     rank: URIRef
+    region: URIRef
     responsible: URIRef
     role: URIRef
     rorId: URIRef
@@ -144,5 +145,6 @@ class PM(DefinedNamespace):
     unresolvedFunder: URIRef
     value: URIRef
     wikidataId: URIRef
+    withinPlace: URIRef
     wosId: URIRef
     year: URIRef
