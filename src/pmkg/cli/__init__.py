@@ -27,7 +27,9 @@ import_cmds.register(app)
 def main() -> None:
     """Console entry point: every PmkgError becomes one line per problem and an exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # without standalone mode, typer returns a command's Exit code
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except PmkgError as exc:
         for line in exc.lines():
             typer.echo(f"error: {line}", err=True)
