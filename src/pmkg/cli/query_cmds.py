@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,12 @@ if TYPE_CHECKING:  # the rest is imported by the commands that need it (a fast `
     from pmkg.pipeline import Paths
     from pmkg.query import Backend, Result
 
-FormatOption = typer.Option("table", "--format", "-f", help="table, csv, json or md.")
+FormatOption = typer.Option(None, "--format", "-f",
+                            help="table, csv, csv-excel (CSV with a BOM), json, md or xlsx; default: from --out's "
+                                 "suffix, else table.")
+OutOption = typer.Option(None, "--out", "-o", help="Write the result to this file (.csv, .xlsx, .json, .md).")
+IrisOption = typer.Option(False, "--iris", help="Keep full IRIs (default: short ids such as actor/bgi).")
+BomOption = typer.Option(False, "--bom", help="Start CSV with a UTF-8 byte-order mark, for Excel.")
 EndpointOption = typer.Option(None, "--endpoint", help="Run on this SPARQL 1.1 endpoint instead of dist/.")
 
 
@@ -61,22 +67,79 @@ def parse_params(items: list[str]) -> dict[str, str]:
     return params
 
 
-def emit(result: Result, fmt: str, title: str | None = None) -> None:
+def emit(result: Result, fmt: str | None, title: str | None = None, *, out: Path | None = None,
+         iris: bool = False, bom: bool = False, meta: dict[str, str] | None = None) -> None:
+    """Print the result, or write it to ``out``; the format comes from ``fmt`` or ``out``'s suffix."""
     from pmkg import output
 
+    fmt = output.format_for(fmt, str(out) if out else None)
     if fmt not in output.FORMATS:
         raise QueryError(f"unknown format '{fmt}'", hint="one of: " + ", ".join(output.FORMATS))
+    if fmt in output.BINARY_FORMATS and out is None:
+        raise QueryError(f"--format {fmt} needs --out FILE.{fmt}")
     if result.notice:
         err_console.print(f"[yellow]note:[/yellow] {result.notice}")
-    if fmt == "csv":
-        typer.echo(output.to_csv(result), nl=False)
+    data: str | bytes
+    if fmt in ("csv", "csv-excel"):
+        data = output.to_csv(result, iris, bom=bom or fmt == "csv-excel")
     elif fmt == "json":
-        typer.echo(output.to_json(result), nl=False)
+        data = output.to_json(result)
     elif fmt == "md":
-        typer.echo(output.to_markdown(result), nl=False)
-    else:
-        console.print(output.to_table(result, title))
+        data = output.to_markdown(result, iris)
+    elif fmt == "xlsx":
+        data = output.to_xlsx(result, meta or {}, iris)
+    elif out is None:
+        console.print(output.to_table(result, title, iris))
         err_console.print(f"{len(result.rows)} row(s)")
+        return
+    else:
+        data = _plain_table(result, title, iris)
+    if out is None:
+        typer.echo(data, nl=False)
+        return
+    write_file(out, data)
+    err_console.print(f"written: {out} ({len(result.rows)} row(s))", markup=False)
+
+
+def _plain_table(result: Result, title: str | None, iris: bool) -> str:
+    from rich.console import Console
+
+    from pmkg import output
+    buf = Console(record=True, width=200, file=io.StringIO())
+    buf.print(output.to_table(result, title, iris))
+    return buf.export_text()
+
+
+def write_file(out: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``out`` (folders created); an OSError becomes one line."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            out.write_bytes(data)
+        else:
+            out.write_text(data, encoding="utf-8")
+    except OSError as exc:
+        raise PmkgError(f"cannot write {out}: {exc}") from exc
+
+
+def result_meta(what: str, params: dict[str, str], root: Path, endpoint: str | None,
+                summary: str = "") -> dict[str, str]:
+    """The second sheet of a spreadsheet: the query, its parameters and the build that answered it."""
+    from datetime import UTC, datetime
+
+    from pmkg.store import read_manifest
+    meta = {"query": what}
+    if summary:
+        meta["summary"] = summary
+    meta["parameters"] = " ".join(f"{k}={v}" for k, v in params.items()) or "(defaults)"
+    if endpoint:
+        meta["endpoint"] = endpoint
+    else:
+        manifest = read_manifest(project_paths(root).dist) or {}
+        meta["build fingerprint"] = str(manifest.get("fingerprint", "unknown"))
+        meta["built"] = str(manifest.get("built", "unknown"))
+    meta["generated"] = datetime.now(UTC).replace(microsecond=0).isoformat()
+    return meta
 
 
 def describe(spec: QuerySpec) -> str:
@@ -118,6 +181,9 @@ def register(app: typer.Typer) -> None:
         target: str = typer.Argument(None, hidden=True),
         param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE; repeat for several."),
         fmt: str = FormatOption,
+        out: Path = OutOption,
+        iris: bool = IrisOption,
+        bom: bool = BomOption,
         endpoint: str = EndpointOption,
         list_: bool = typer.Option(False, "--list", help="List the catalogue with summaries."),
         describe_: bool = typer.Option(False, "--describe", help="Explain the query: parameters, columns, example."),
@@ -140,14 +206,20 @@ def register(app: typer.Typer) -> None:
             console.print(Markdown(describe(spec)))
             return
         from pmkg.query import run_query
-        result = run_query(spec, parse_params(param), backend_for(root, endpoint))
-        emit(result, fmt, spec.summary if fmt == "table" else None)
+        given = parse_params(param)
+        result = run_query(spec, given, backend_for(root, endpoint))
+        call = f"pmkg query {spec.name}" + "".join(f" --param {k}={v}" for k, v in given.items())
+        emit(result, fmt, spec.summary, out=out, iris=iris, bom=bom,
+             meta=result_meta(call, given, root, endpoint, spec.summary))
 
     @app.command("sparql")
     @reports_errors
     def sparql_cmd(
         query: str = typer.Argument(..., help="A SELECT query, or the path of a .rq file."),
         fmt: str = FormatOption,
+        out: Path = OutOption,
+        iris: bool = IrisOption,
+        bom: bool = BomOption,
         endpoint: str = EndpointOption,
         root: Path = RootOption,
     ) -> None:
@@ -159,4 +231,5 @@ def register(app: typer.Typer) -> None:
                 text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise PmkgError(f"cannot read {query}: {exc}") from exc
-        emit(backend_for(root, endpoint).select(text), fmt)
+        emit(backend_for(root, endpoint).select(text), fmt, out=out, iris=iris, bom=bom,
+             meta=result_meta(f"pmkg sparql: {text}", {}, root, endpoint))
