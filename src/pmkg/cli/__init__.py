@@ -27,7 +27,10 @@ import_cmds.register(app)
 def main() -> None:
     """Console entry point: every PmkgError becomes one line per problem and an exit code."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click *returns* the code of a typer.Exit instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except PmkgError as exc:
         for line in exc.lines():
             typer.echo(f"error: {line}", err=True)
