@@ -32,7 +32,8 @@ REFERENCE_FIELDS: dict[str, tuple[str, ...] | None] = {
     "member_of": None, "partner_of": None, "supported_by": None, "org": None,
     "owner": None, "part_of": None, "coordinator": None, "participants": None,
     "issued_by": None, "conveners": None, "organisers": None, "follow_up_of": None,
-    "responsible": None, "subject": None, "about": None, "registry_doc": ("documents",),
+    "responsible": None, "subject": None, "supervised_by": None, "listed_jointly_with": None, "refers_to": None,
+    "author_of": ("documents",), "also_of": None, "about": None, "registry_doc": ("documents",),
 }
 
 

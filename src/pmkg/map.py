@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF
@@ -47,8 +48,13 @@ REFERENCE_PREDICATES = {
     "founded_by": (PM.foundedBy, False), "owned_by": (PM.ownedBy, False),
     "funded_by": (PM.funds, True), "member_of": (PM.memberOf, False),
     "partner_of": (PM.partnerOf, False), "supported_by": (PM.supportedBy, False),
-    "focus": (PM.focus, False),
+    "focus": (PM.focus, False), "supervised_by": (PM.supervisedBy, False),
+    "listed_jointly_with": (PM.listedJointlyWith, False),
+    "refers_to": (PM.refersTo, False), "author_of": (SCHEMA.author, True),
 }
+RANK = {"preferred": PM.PreferredRank, "normal": PM.NormalRank, "deprecated": PM.DeprecatedRank}
+SEVERITY = {"substantive": PM.SubstantiveDisagreement, "minor": PM.MinorDisagreement,
+            "format": PM.FormatDisagreement}
 SPECIFIC_REFERENCES = {  # kind-specific reference fields
     "owner": PM.ownedBy, "jurisdiction": PM.jurisdiction, "part_of": PM.partOf,
     "coordinator": PM.coordinator, "participants": PM.participant, "issued_by": PM.issuedBy,
@@ -61,6 +67,31 @@ def partial_date(value: str) -> Literal:
     """'2016' -> xsd:gYear, '2016-03' -> xsd:gYearMonth, '2016-03-01' -> xsd:date."""
     datatype = {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(value), XSD.date)
     return Literal(value, datatype=datatype)
+
+
+def _url_key(url: str) -> tuple[str, str]:
+    """(host, path) of a URL with scheme, 'www.', case of host, query, fragment and final '/' ignored."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    return host, parts.path.rstrip("/")
+
+
+def conflict_severity(conflict: s.Conflict) -> str:
+    """How much a conflict matters to a reader (kg/README.md, "Ranked claims").
+
+    Websites: ``format`` when the claims name the same address (scheme, 'www.', query,
+    fragment or a final '/' differ), ``minor`` when they name pages of the same host,
+    ``substantive`` when the hosts differ.  Any other property: ``substantive``.
+    """
+    if conflict.severity:
+        return conflict.severity
+    if conflict.property != "website":
+        return "substantive"
+    keys = [sorted(_url_key(u) for u in c.website) for c in conflict.claims]
+    if all(k == keys[0] for k in keys):
+        return "format"
+    hosts = [sorted({h for h, _ in k}) for k in keys]
+    return "minor" if all(h == hosts[0] for h in hosts) else "substantive"
 
 
 @dataclass
@@ -109,11 +140,14 @@ class Mapper:
 
     # -- statement groups ---------------------------------------------------
     def emit(self, subject: URIRef, triples: list[Triple], source: s.Source, origin: Origin,
-             claim_of: str = "") -> URIRef:
+             claim_of: str = "", asserted: bool = True) -> URIRef:
         """Put a group's triples in its document graph, with citation and reification.
 
         ``claim_of`` (a conflict id) gives a conflict's claim a citation of its own even
         when its source equals the record's, so a claim's values stay apart from the record's.
+        ``asserted=False`` (a conflict's normal or deprecated claim) writes only the
+        reification: the claim stays in its document's graph as rdf:Statements, but the
+        default view of the entity does not carry its values.
         """
         graph = document_iri(source.doc)
         cite = hashed_iri("citation", str(subject), source.doc, source.at, source.quote or "", claim_of)
@@ -126,7 +160,8 @@ class Mapper:
         for t in cite_triples:
             self.out.add(graph, t, origin)
         for t in triples:
-            self.out.add(graph, t, origin)
+            if asserted:
+                self.out.add(graph, t, origin)
             stmt = hashed_iri("statement", *(x.n3() for x in t), str(cite))
             for pt in ((stmt, RDF.type, RDF.Statement), (stmt, RDF.subject, t[0]),
                        (stmt, RDF.predicate, t[1]), (stmt, RDF.object, t[2]), (stmt, PM.citation, cite)):
@@ -163,6 +198,9 @@ class Mapper:
             t.append((subj, PM.segment, Literal(facts.segment)))
         t += [(subj, PM.product, Literal(p)) for p in facts.products]
         t += [(subj, PM.formerName, Literal(n)) for n in facts.formerly]
+        t += self.succession_triples(subj, facts)
+        t += [(subj, SKOS.editorialNote, Literal(f"Also a name of {a.also_of}: '{a.alias}'. {a.reason}", lang="en"))
+              for a in facts.shared_aliases]
         for fig in facts.figures:
             node = hashed_iri("figure", str(subj), fig.measure, fig.text)
             t += [(subj, PM.figure, node), (node, RDF.type, PM.Figure), (node, PM.about, subj),
@@ -177,6 +215,29 @@ class Mapper:
                   (node, ORG.member, subj), (node, ORG.organization, self.ref(m.org))]
             if m.role:
                 t.append((node, PM.post, Literal(m.role)))
+        return t
+
+    def succession_triples(self, subj: URIRef, facts: s.Facts) -> list[Triple]:
+        """pm:succeeds plus a dated pm:Succession node; pm:renaming nodes for renamings."""
+        t: list[Triple] = []
+        for suc in facts.succeeds:
+            pred = self.ref(suc.org)
+            node = hashed_iri("succession", str(pred), str(subj))
+            t += [(subj, PM.succeeds, pred), (subj, PM.succession, node), (node, RDF.type, PM.Succession),
+                  (node, PM.predecessor, pred), (node, PM.successor, subj)]
+            if suc.date:
+                t.append((node, PM.date, partial_date(suc.date)))
+            if suc.how:
+                t.append((node, PM.successionKind, Literal(suc.how)))
+        for ren in facts.renamed:
+            node = hashed_iri("renaming", str(subj), ren.date or "", ren.former_name or "", ren.new_name or "")
+            t += [(subj, PM.renaming, node), (node, RDF.type, PM.Renaming), (node, PM.about, subj)]
+            if ren.date:
+                t.append((node, PM.date, partial_date(ren.date)))
+            if ren.former_name:
+                t += [(node, PM.formerName, Literal(ren.former_name)), (subj, PM.formerName, Literal(ren.former_name))]
+            if ren.new_name:
+                t.append((node, PM.newName, Literal(ren.new_name)))
         return t
 
     def block_dates(self, subj: URIRef, block: s.FactsBlock) -> list[Triple]:
@@ -275,6 +336,7 @@ class Mapper:
             t.append((subj, PM.sourceFile, Literal(m.file if "/" in m.file else f"seeds/{m.file}")))
         if m.description:
             t.append((subj, DCTERMS.description, Literal(m.description, lang="en")))
+        t += [(subj, PM.supportedBy, self.ref(x)) for x in m.supported_by]
         for triple in t:
             self.out.add(subj, triple, origin)
 
@@ -317,10 +379,17 @@ class Mapper:
         self.out.origins[subj] = origin
         head: list[Triple] = [(subj, RDF.type, PM.Conflict), (subj, PM.about, about),
                               (subj, PM.conflictProperty, Literal(m.property)),
+                              (subj, PM.severity, SEVERITY[conflict_severity(m)]),
+                              (about, PM.disputedIn, subj),
                               (subj, DCTERMS.description, Literal(m.description, lang="en"))]
         for claim in m.claims:
-            cite = self.emit(about, self.facts_triples(about, claim, "facts"), claim.source, origin, claim_of=m.id)
-            head.append((subj, PM.claim, cite))
+            cite = self.emit(about, self.facts_triples(about, claim, "facts"), claim.source, origin,
+                             claim_of=m.id, asserted=claim.rank == "preferred")
+            head += [(subj, PM.claim, cite), (cite, PM.claimRank, RANK[claim.rank])]
+            if claim.rank == "preferred":
+                head.append((subj, PM.preferredClaim, cite))
+            if claim.reason:
+                head.append((cite, PM.rankReason, Literal(claim.reason, lang="en")))
         self.emit(subj, head, m.claims[0].source, origin)
 
     def map_link(self, rec: Record) -> None:

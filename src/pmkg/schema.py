@@ -12,7 +12,7 @@ import datetime
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(pattern=SLUG, max_length=120)]
@@ -46,6 +46,9 @@ AGENDA_KINDS = (
     "barrier", "recommendation", "collaboration-area", "common-objective",
     "pillar", "responsibility", "finding",
 )
+RANKS = ("preferred", "normal", "deprecated")
+SEVERITIES = ("substantive", "minor", "format")
+SUCCESSION_KINDS = ("renamed", "replaced", "merged", "restructured")
 # An http(s) URL that is also a valid IRI reference: no spaces, controls or <>"{}|\\^` (RFC 3987),
 # which an N-Triples/Turtle writer could not put between angle brackets.
 URL_RE = re.compile(r"^https?://[^\s/$.?#<>\"{}|\\^`\x00-\x20\x7f][^\s<>\"{}|\\^`\x00-\x20\x7f]*$",
@@ -90,6 +93,30 @@ class Membership(Strict):
     role: str | None = None
 
 
+class Succession(Strict):
+    """The body this one succeeds (took over from), with the date and how."""
+
+    org: Slug = Field(description="id of the predecessor")
+    date: PartialDate | None = Field(None, description="when the successor took over")
+    how: Literal[SUCCESSION_KINDS] | None = None  # type: ignore[valid-type]
+
+
+class Renaming(Strict):
+    """The entity changed its name (same body, new name) at a date."""
+
+    date: PartialDate | None = None
+    former_name: str | None = Field(None, description="the earlier name, if the source gives it")
+    new_name: str | None = None
+
+
+class SharedAlias(Strict):
+    """Why an alias is also an alias (or label) of another entity."""
+
+    alias: str
+    also_of: Slug = Field(description="the other entity carrying the same name")
+    reason: str = Field(min_length=1)
+
+
 def _check_urls(values: list[str]) -> list[str]:
     for url in values:
         if not URL_RE.match(url):
@@ -130,6 +157,13 @@ class Facts(Strict):
     figures: list[Figure] = []
     formerly: list[str] = Field([], description="earlier names")
     affiliations: list[Membership] = []
+    succeeds: list[Succession] = Field([], description="predecessor bodies, with dates")
+    renamed: list[Renaming] = []
+    supervised_by: list[Slug] = []
+    listed_jointly_with: list[Slug] = Field([], description="bodies a source names together as one (CAMS/PUMC)")
+    refers_to: list[Slug] = Field([], description="laws, policies or programmes the text refers to")
+    author_of: list[Slug] = Field([], description="documents (ids in sources.yaml) a person wrote")
+    shared_aliases: list[SharedAlias] = Field([], description="aliases another entity also carries, and why")
 
     _urls = field_validator("website")(classmethod(lambda cls, v: _check_urls(v)))
 
@@ -173,6 +207,7 @@ class Document(Strict):
     file: str | None = None
     kind: Literal["seed", "standard", "curation", "registry", "import"] = "seed"
     description: str | None = None
+    supported_by: list[Slug] = Field([], description="who supported the work (as the document's acknowledgement says)")
 
 
 class Place(Entity):
@@ -262,6 +297,18 @@ class Observation(Strict):
     source: Source
 
 
+class Claim(FactsBlock):
+    """One side of a conflict, ranked as Wikidata ranks statements.
+
+    ``preferred``: what a reader should use by default (asserted in the graph);
+    ``normal``: kept, but only in the reification; ``deprecated``: known to be wrong
+    as printed (a malformed URL, a misspelt place), kept with its ``reason``.
+    """
+
+    rank: Literal[RANKS] = "normal"  # type: ignore[valid-type]
+    reason: str | None = Field(None, description="why this rank (kg/README.md lists the rule per kind)")
+
+
 class Conflict(Strict):
     """Two or more sources disagree about one property of one entity."""
 
@@ -269,7 +316,19 @@ class Conflict(Strict):
     about: Slug
     property: str = Field(description="the YAML field the claims disagree on")
     description: str
-    claims: list[FactsBlock] = Field(min_length=2)
+    severity: Literal[SEVERITIES] | None = Field(  # type: ignore[valid-type]
+        None, description="override of the computed severity (see kg/README.md)")
+    claims: list[Claim] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _one_preferred(self) -> Conflict:
+        preferred = [c for c in self.claims if c.rank == "preferred"]
+        if len(preferred) != 1:
+            raise ValueError(f"a conflict needs exactly one claim with rank: preferred (has {len(preferred)})")
+        for claim in self.claims:
+            if claim.rank != "normal" and not claim.reason:
+                raise ValueError(f"a {claim.rank} claim needs a 'reason' ({claim.source.at})")
+        return self
 
 
 class ConceptRecord(Entity):

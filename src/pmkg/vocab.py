@@ -24,12 +24,15 @@ class PM(DefinedNamespace):
     CommonObjective: URIRef
     Company: URIRef
     Conflict: URIRef
+    ConflictSeverity: URIRef
     Consortium: URIRef
     Country: URIRef
+    DeprecatedRank: URIRef
     Event: URIRef
     Facilitator: URIRef
     Figure: URIRef
     Finding: URIRef
+    FormatDisagreement: URIRef
     FundingAgency: URIRef
     GovernmentBody: URIRef
     Guideline: URIRef
@@ -38,7 +41,9 @@ class PM(DefinedNamespace):
     InternationalOrganisation: URIRef
     Laboratory: URIRef
     Law: URIRef
+    MinorDisagreement: URIRef
     NonProfit: URIRef
+    NormalRank: URIRef
     Notice: URIRef
     Objective: URIRef
     Observation: URIRef
@@ -49,14 +54,17 @@ class PM(DefinedNamespace):
     Plan: URIRef
     Platform: URIRef
     Policy: URIRef
+    PreferredRank: URIRef
     ProfessionalSociety: URIRef
     Programme: URIRef
     Project: URIRef
     PublicInstitution: URIRef
     Publication: URIRef
+    Rank: URIRef
     Recommendation: URIRef
     Region: URIRef
     Regulation: URIRef
+    Renaming: URIRef
     Report: URIRef
     ResearchAndTechnologyOrganisation: URIRef
     ResearchInstitute: URIRef
@@ -64,6 +72,8 @@ class PM(DefinedNamespace):
     SmallMediumEnterprise: URIRef
     SourceDocument: URIRef
     Strategy: URIRef
+    SubstantiveDisagreement: URIRef
+    Succession: URIRef
     SupranationalRegion: URIRef
     Topic: URIRef
     University: URIRef
@@ -77,13 +87,16 @@ class PM(DefinedNamespace):
     citedIn: URIRef
     city: URIRef
     claim: URIRef
+    claimRank: URIRef
     collaborationKind: URIRef
     conflictProperty: URIRef
     convener: URIRef
     coordinator: URIRef
     count: URIRef
     database: URIRef
+    date: URIRef
     diseaseArea: URIRef
+    disputedIn: URIRef
     documentKind: URIRef
     doi: URIRef
     effective: URIRef
@@ -104,11 +117,13 @@ class PM(DefinedNamespace):
     jurisdiction: URIRef
     labelInSource: URIRef
     level: URIRef
+    listedJointlyWith: URIRef
     locatedIn: URIRef
     location: URIRef
     locationStatus: URIRef
     measure: URIRef
     memberOf: URIRef
+    newName: URIRef
     observationSubject: URIRef
     openAlexId: URIRef
     order: URIRef
@@ -123,22 +138,33 @@ class PM(DefinedNamespace):
     person: URIRef
     pmid: URIRef
     post: URIRef
+    predecessor: URIRef
+    preferredClaim: URIRef
     product: URIRef
     programmeKind: URIRef
     quote: URIRef
     rank: URIRef
+    rankReason: URIRef
+    refersTo: URIRef
     region: URIRef
+    renaming: URIRef
     responsible: URIRef
     role: URIRef
     rorId: URIRef
     sample: URIRef
     scheme: URIRef
     segment: URIRef
+    severity: URIRef
     side: URIRef
     sourceFile: URIRef
     start: URIRef
     status: URIRef
     subOrganisationOf: URIRef
+    succeeds: URIRef
+    succession: URIRef
+    successionKind: URIRef
+    successor: URIRef
+    supervisedBy: URIRef
     supportedBy: URIRef
     topic: URIRef
     unresolvedAffiliation: URIRef
