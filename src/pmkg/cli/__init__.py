@@ -28,7 +28,9 @@ site_cmds.register(app)
 def main() -> None:
     """Console entry point: every PmkgError becomes one line per problem and an exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # without standalone mode, click returns the exit code of typer.Exit
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except PmkgError as exc:
         for line in exc.lines():
             typer.echo(f"error: {line}", err=True)
