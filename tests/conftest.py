@@ -70,3 +70,16 @@ def run(real_build, backend):
 
 def needs_seeds() -> pytest.MarkDecorator:
     return pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds not present")
+
+
+@pytest.fixture(scope="session")
+def site(real_build, tmp_path_factory: pytest.TempPathFactory):
+    """The static site of the real build, written by the installed `pmkg site` script: (folder, stdout)."""
+    import subprocess
+    import sys
+    out = tmp_path_factory.mktemp("site") / "site"
+    pmkg = Path(sys.executable).parent / "pmkg"
+    done = subprocess.run([str(pmkg), "site", "--out", str(out), "--root", str(real_build[0])],
+                          capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stderr
+    return out, done.stdout

@@ -192,3 +192,33 @@ def serve_snapshot(dist: Path, *, host: str = DEFAULT_BIND, port: int = DEFAULT_
         server = OxigraphServer(snapshot, host=host, port=port, read_only=True)
         with server:
             yield server
+
+
+@contextlib.contextmanager
+def store_snapshot(dist: Path) -> Iterator[Path]:
+    """A temporary read-only copy of ``dist/store`` (so a rebuild never changes what is being served)."""
+    source = dist / STORE_DIR
+    if not source.is_dir():
+        raise ServerError(f"no built store at {source}", hint="run `pmkg build` first")
+    with tempfile.TemporaryDirectory(prefix="pmkg-serve-") as tmp:
+        snapshot = Path(tmp) / STORE_DIR
+        try:
+            shutil.copytree(source, snapshot, ignore=shutil.ignore_patterns("LOCK"))
+        except OSError as exc:
+            raise ServerError(f"cannot copy the store {source}: {exc}") from exc
+        yield snapshot
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound and listening on ``host:port``, or a one-line ServerError (e.g. the port is in use)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ServerError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                          hint="choose another --port") from exc
+    return sock

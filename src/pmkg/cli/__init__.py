@@ -15,7 +15,7 @@ import sys
 
 import typer
 
-from pmkg.cli import build_cmds, curate_cmds, import_cmds, link_cmds, query_cmds, report_cmds, server_cmds
+from pmkg.cli import build_cmds, curate_cmds, import_cmds, link_cmds, query_cmds, report_cmds, server_cmds, site_cmds
 from pmkg.cli.common import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERRUPTED, print_error, silence_stdout
 from pmkg.errors import PmkgError
 
@@ -32,6 +32,7 @@ report_cmds.register(app)
 link_cmds.register(app)
 import_cmds.register(app)
 curate_cmds.register(app)
+site_cmds.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:

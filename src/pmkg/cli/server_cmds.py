@@ -1,4 +1,4 @@
-"""``pmkg publish`` (dist/ into a SPARQL server) and ``pmkg serve`` (Oxigraph's server on the built store)."""
+"""``pmkg publish`` (dist/ into a SPARQL server) and ``pmkg serve`` (the site, IRIs, SPARQL and the API)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 
 from pmkg.cli.common import RootOption, err_console, reports_errors
 from pmkg.cli.query_cmds import ensure_built
 
-DEFAULT_PORT, DEFAULT_BIND = 7878, "127.0.0.1"  # as pmkg.server's (imported by the command, for a fast start)
+if TYPE_CHECKING:  # the rest is imported by the commands (a fast start)
+    from pmkg.pipeline import Paths
+
+DEFAULT_PORT, DEFAULT_BIND = 7878, "127.0.0.1"  # as pmkg.server's
 
 
 @contextlib.contextmanager
@@ -65,19 +69,73 @@ def register(app: typer.Typer) -> None:
     def serve_cmd(
         port: int = typer.Option(DEFAULT_PORT, "--port", min=1, max=65535, help="TCP port to listen on."),
         bind: str = typer.Option(DEFAULT_BIND, "--bind", help="Address to listen on (0.0.0.0: every interface)."),
+        site: Path = typer.Option(None, "--site", file_okay=False,
+                                  help="The site folder to serve (default: ROOT/site, written first if missing "
+                                       "or from another build)."),
+        timeout: float = typer.Option(30.0, "--timeout", min=0.1, help="Seconds a query may run before it is stopped."),
+        workers: int = typer.Option(2, "--workers", min=1, max=32, help="Query worker processes."),
+        allow_service: bool = typer.Option(False, "--allow-service",
+                                           help="Let queries fetch from other endpoints (SPARQL SERVICE)."),
+        oxigraph: bool = typer.Option(False, "--oxigraph", help="Serve only SPARQL, with Oxigraph's own server."),
         root: Path = RootOption,
     ) -> None:
-        """Serve the built graph read-only with Oxigraph's SPARQL server (union default graph) until Ctrl-C."""
-        from pmkg.server import serve_snapshot
-
+        """Serve the site, the entity IRIs (HTML or RDF by Accept), the SPARQL endpoint (/query) and the canned
+        queries as an API (/api/queries) on one port, read-only, until Ctrl-C."""
         paths = ensure_built(root)
-        with _stop_on_sigterm(), serve_snapshot(paths.dist, host=bind, port=port) as server:
-            typer.echo(f"SPARQL endpoint: {server.query_url}")
-            typer.echo(f"Graph Store (read-only): {server.store_url}")
-            err_console.print("serving a read-only snapshot of dist/store; Ctrl-C stops")
-            try:
-                code = server.wait()
-            except KeyboardInterrupt:
-                code = 0
-            if code:
-                raise typer.Exit(2)
+        if oxigraph:
+            serve_oxigraph(paths.dist, bind, port)
+            return
+        serve_site(paths, bind, port, site, timeout, workers, allow_service)
+
+
+def serve_oxigraph(dist: Path, bind: str, port: int) -> None:
+    from pmkg.server import serve_snapshot
+
+    with _stop_on_sigterm(), serve_snapshot(dist, host=bind, port=port) as server:
+        typer.echo(f"SPARQL endpoint: {server.query_url}")
+        typer.echo(f"Graph Store (read-only): {server.store_url}")
+        err_console.print("serving a read-only snapshot of dist/store; Ctrl-C stops")
+        try:
+            code = server.wait()
+        except KeyboardInterrupt:
+            code = 0
+        if code:
+            raise typer.Exit(2)
+
+
+def site_is_current(site: Path, dist: Path) -> bool:
+    from pmkg.store import read_manifest
+
+    built = read_manifest(site / "downloads")
+    here = read_manifest(dist)
+    return (site / "index.html").is_file() and built is not None and here is not None \
+        and built.get("fingerprint") == here.get("fingerprint")
+
+
+def serve_site(paths: Paths, bind: str, port: int, site: Path | None, timeout: float, workers: int,
+               allow_service: bool) -> None:
+    import uvicorn
+
+    from pmkg.cli.site_cmds import generate
+    from pmkg.server import OxigraphServer, listening_socket, store_snapshot
+    from pmkg.store import read_manifest
+    from pmkg.web.app import ServeConfig, create_app
+
+    site = (site or paths.root / "site").resolve()
+    sock = listening_socket(bind, port)  # a port in use is an error before any work
+    try:
+        if not site_is_current(site, paths.dist):
+            err_console.print(f"the site in {site} is missing or from another build; writing it first …")
+            generate(paths, site)
+        with store_snapshot(paths.dist) as snapshot:
+            config = ServeConfig(site, snapshot, paths.root / "queries", read_manifest(paths.dist) or {},
+                                 timeout=timeout, workers=workers, allow_service=allow_service)
+            app = create_app(config)
+            server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+            url = OxigraphServer(host=bind, port=port).url
+            typer.echo(f"SPARQL endpoint: {url}/query")
+            typer.echo(f"Site: {url}/  ·  API: {url}/api/queries  ·  OpenAPI: {url}/openapi.json")
+            err_console.print(f"serving {site} and a read-only snapshot of dist/store; Ctrl-C stops")
+            server.run(sockets=[sock])
+    finally:
+        sock.close()

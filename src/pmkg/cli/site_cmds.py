@@ -1,0 +1,38 @@
+"""``pmkg site --out DIR``: the static site from the built graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pmkg.catalogue import load_catalogue
+from pmkg.cli.common import RootOption, err_console, reports_errors
+from pmkg.cli.query_cmds import ensure_built
+from pmkg.pipeline import Paths
+
+
+def generate(paths: Paths, out: Path) -> None:
+    """Write the site and print what was written (shared with ``pmkg serve``)."""
+    from pmkg.site import build_site
+
+    with err_console.status("writing the site …"):
+        summary = build_site(paths.dist, load_catalogue(paths.root / "queries"), out, paths.ontology)
+    for problem in summary.problems:
+        err_console.print(f"[yellow]warning:[/yellow] {problem}", markup=True, highlight=False)
+    typer.echo(f"site: {summary.pages} pages, {summary.bytes / 1e6:.1f} MB in {out} "
+               f"({summary.seconds:.1f} s; ontology docs: {summary.ontology_docs})")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("site")
+    @reports_errors
+    def site_cmd(
+        out: Path = typer.Option(Path("site"), "--out", "-o", file_okay=False,
+                                 help="Folder to write the site into (replaced if it holds a previous site)."),
+        root: Path = RootOption,
+    ) -> None:
+        """Write the static site (entity pages, lists, queries, search, ontology, downloads); opens from disk."""
+        paths = ensure_built(root)
+        generate(paths, out.resolve())
+        typer.echo(f"open {(out.resolve() / 'index.html').as_uri()}")
