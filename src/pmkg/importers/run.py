@@ -25,6 +25,7 @@ from pmkg.importers.openalex import count_openalex, parse_openalex
 from pmkg.importers.resolve import Resolver, load_curated
 from pmkg.importers.to_rdf import Tally, document_quads, graph_iri, paper_quads
 from pmkg.importers.wos import parse_wos, parse_wos_tab
+from pmkg.registry.resolver import registry_resolvers
 from pmkg.store import STORE_DIR
 
 Parser = Callable[[Path, str], Iterator[Parsed]]
@@ -106,8 +107,10 @@ def open_writable(dist: Path) -> ox.Store:
 
 
 def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, source_id: str | None = None,
-                 strict: bool = False, progress: Progress | None = None) -> ImportReport:
-    """Import ``files`` of format ``fmt`` as one source; see the module docstring."""
+                 strict: bool = False, progress: Progress | None = None,
+                 registries: dict[str, Path | None] | None = None) -> ImportReport:
+    """Import ``files`` of format ``fmt`` as one source; see the module docstring.  ``registries``
+    (ror_dump, registry, crosswalk) resolve what no curated actor matches to registry organisations."""
     if fmt not in PARSERS:
         raise InputError(f"unknown format '{fmt}'", hint="one of: " + ", ".join(PARSERS))
     for path in files:
@@ -119,19 +122,21 @@ def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, sour
     store = open_writable(dist)
     try:
         report = import_into(store, fmt, files, imports=imports, source_id=source_id, strict=strict,
-                             progress=progress)
+                             progress=progress, registries=registries)
     finally:
         del store
     return report
 
 
 def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, source_id: str,
-                strict: bool = False, progress: Progress | None = None) -> ImportReport:
+                strict: bool = False, progress: Progress | None = None,
+                registries: dict[str, Path | None] | None = None) -> ImportReport:
     """The import itself, on an open read-write store (the benchmark calls this directly)."""
     start = time.perf_counter()
     g = graph_iri(source_id)
     report = ImportReport(source_id, g.value, imports / f"{source_id}.nq")
     resolver = Resolver(load_curated(store))
+    registry = registry_resolvers(store, **registries) if registries else None
     quads: dict[ox.Quad, None] = dict.fromkeys(document_quads(source_id, [p.name for p in files], fmt))
     for path in files:
         for item in PARSERS[fmt](path, str(path)):
@@ -143,7 +148,7 @@ def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, 
                 report.skipped += 1
                 report.problems.append(item.problem)
             else:
-                for quad in paper_quads(item, resolver, g, report.tally):
+                for quad in paper_quads(item, resolver, g, report.tally, registry):
                     quads[quad] = None
                 report.imported += 1
             if progress:

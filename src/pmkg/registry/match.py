@@ -16,8 +16,10 @@ Affiliations (``AffiliationMatcher``), deterministic and offline:
    status; a name still shared by several organisations is left unresolved,
    and so is an acronym or a generic name ("University Hospital") unless the
    string's city or country confirms it;
-5. an organisation whose sub-unit also matched is dropped (the most specific
-   unit is kept; the hierarchy rolls it up again in the graph).
+5. a unit whose parent organisation is named too is left out of ``ids`` (ROR's
+   gold sets label the organisation) and listed in ``units`` (the import points
+   at it, so the hierarchy keeps its depth); a name shared by several units is
+   the one whose parent the string names.
 
 ``score`` is 1.0 for a whole segment, 0.9 a bag-of-words or sub-segment match,
 0.8 an acronym; x0.9 when the string names no country.
@@ -49,6 +51,7 @@ class Match:
     score: float
     method: str
     evidence: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)  # sub-units of matched organisations, named too (not in ids)
 
 
 @dataclass
@@ -143,7 +146,7 @@ class AffiliationMatcher:
         if len(ids) > 1:
             active = [i for i in ids if self.ix.orgs[i].status == "active"]
             ids = active or ids
-        return ids if len(ids) == 1 else []
+        return ids
 
     def _match(self, text: str) -> Match:
         segments = [s for s in SEGMENT_SPLIT.split(text) if s and s.strip(" .")]
@@ -153,19 +156,24 @@ class AffiliationMatcher:
         country = self.country(segments)
         cities = self._cities(seg_words)
         chosen: dict[str, _Hit] = {}
-        for hit in self._hits(segments, seg_words):
-            ids = self._narrow(hit, country, cities)
-            if not ids or ids[0] in chosen:
+        narrowed = [(hit, self._narrow(hit, country, cities)) for hit in self._hits(segments, seg_words)]
+        sure = {ids[0] for _, ids in narrowed if len(ids) == 1}
+        for hit, ids in narrowed:
+            if len(ids) > 1:  # "Inst Automat" of several institutes: the one whose parent the string names
+                ids = [i for i in ids if self._ancestors(i) & sure]
+            if len(ids) != 1 or ids[0] in chosen:
                 continue
             org = self.ix.orgs[ids[0]]
             if hit.seg > 0 and "lab" in seg_words[hit.seg - 1] and "government" in org.types:
                 continue  # "Key Laboratory of X, Ministry of Education, Y University": the ministry runs the lab
             chosen[ids[0]] = hit
         matched = set(chosen)
-        kept = []
+        kept: list[str] = []
+        units: list[str] = []
         for i in chosen:
             ancestors = self._ancestors(i)
             if ancestors & matched:
+                units.append(i)
                 continue  # a unit of an organisation also named: the organisation (ROR's gold sets label it)
             if ancestors and UNIT.match(self.ix.orgs[i].name):
                 continue  # "Department of Mathematical Sciences" of some university not named here
@@ -178,7 +186,7 @@ class AffiliationMatcher:
             score *= 0.9
         method = "+".join(dict.fromkeys(methods))
         evidence = [f"{chosen[i].text!r} = {self.ix.orgs[i].name!r}" for i in kept]
-        return Match(kept, round(score, 3), method, evidence)
+        return Match(kept, round(score, 3), method, evidence, units)
 
     def _current(self, org_id: str) -> str:
         """An inactive record replaced by exactly one successor in the dump: the successor."""

@@ -7,8 +7,10 @@ match whose id a curated actor is linked to is reported as that actor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -17,6 +19,9 @@ from pmkg.importers.resolve import PM, Resolver, load_curated
 from pmkg.query import EmbeddedBackend
 from pmkg.registry.match import AffiliationMatcher, FunderMatcher
 from pmkg.store import STORE_DIR, open_store
+
+if TYPE_CHECKING:
+    from pmkg.registry.mint import Minter
 
 
 @dataclass
@@ -141,3 +146,19 @@ class FullResolver:
                 entities = list(dict.fromkeys([c.by_doi[d] for d in dois if d in c.by_doi]
                                               + [c.by_ror[r] for r in rors if r in c.by_ror]))
         return Resolved(entities, rors, dois, score, "+".join(methods) or "none")
+
+
+def registry_resolvers(store: ox.Store, ror_dump: Path | None, registry: Path | None, crosswalk: Path | None,
+                       note: Callable[[str], None] = lambda _: None) -> tuple[FullResolver, Minter] | None:
+    """The registry side of an import, or None when no dump is given."""
+    from pmkg.registry.index import load_funders, load_ror
+    from pmkg.registry.mint import Minter
+
+    if ror_dump is None and registry is None:
+        return None
+    links = load_links(store)
+    ror = load_ror(ror_dump, note) if ror_dump else None
+    funders = load_funders(registry, crosswalk, note) if registry else None
+    full = FullResolver(links, AffiliationMatcher(ror) if ror else None,
+                        FunderMatcher(funders, ror) if funders else None)
+    return full, Minter(ror, funders, links.by_ror, links.by_doi, links.resolver.c.iso)
