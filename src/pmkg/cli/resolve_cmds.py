@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from pmkg.cli.common import RootOption, err_console, project_paths, reports_errors
+from pmkg.cli.common import RootOption, err_console, project_paths
 from pmkg.errors import InputError, PmkgError
 from pmkg.importers.model import Affiliation
 from pmkg.registry.index import load_funders, load_ror
@@ -85,7 +85,6 @@ def _summary(rows: list[dict[str, object]], started: float, kind: str) -> None:
 
 
 @resolve_app.command("affiliations")
-@reports_errors
 def affiliations_cmd(file: Path = typer.Argument(..., help="Affiliation strings, one per line."),
                      ror_dump: Path = typer.Option(..., "--ror-dump", help="ROR dump (.jsonl.gz, .jsonl or .json; "
                                                    "schema v1 or v2)."),
@@ -104,7 +103,6 @@ def affiliations_cmd(file: Path = typer.Argument(..., help="Affiliation strings,
 
 
 @resolve_app.command("funders")
-@reports_errors
 def funders_cmd(file: Path = typer.Argument(..., help="Funder strings, one per line."),
                 registry: Path = typer.Option(..., "--registry", help="Open Funder Registry RDF/XML (.rdf, .rdf.gz)."),
                 crosswalk: Path = typer.Option(None, "--crosswalk", help="ROR <-> Funder Registry mapping "
@@ -129,4 +127,5 @@ def funders_cmd(file: Path = typer.Argument(..., help="Funder strings, one per l
 
 
 def register(app: typer.Typer) -> None:
+    # errors propagate to pmkg.cli.main (not @reports_errors): a sub-app's typer.Exit loses its code there
     app.add_typer(resolve_app, name="resolve")

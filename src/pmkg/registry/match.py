@@ -76,7 +76,9 @@ class AffiliationMatcher:
 
     def match(self, text: str) -> Match:
         if text not in self._memo:
-            self._memo[text] = self._match(GLUED.sub(", ", clean(text)))
+            parts = [p for p in re.split(r"\s*;\s*", GLUED.sub(", ", clean(text))) if p.strip(" .")]
+            self._memo[text] = _merge([self._match(p) for p in parts]) if len(parts) > 1 else \
+                self._match(parts[0] if parts else "")
         return self._memo[text]
 
     # -- country and city --
@@ -112,6 +114,12 @@ class AffiliationMatcher:
             if ACRONYM.match(seg) and len(seg) >= 3 and seg in self.ix.by_acronym:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_acronym[seg]), "acronym", seg))
             whole = "".join(ws)
+            if s > 0 and "".join(ws) + "".join(seg_words[s - 1]) in self.ix.by_key:
+                # WoS writes a unit after its organisation: "Shandong Univ, Qilu Hosp" = "Qilu Hospital of
+                # Shandong University"
+                key2 = "".join(ws) + "".join(seg_words[s - 1])
+                hits.append(_Hit(s, 0, len(ws), list(self.ix.by_key[key2]), "segment", f"{seg} {segments[s - 1]}"))
+                continue
             if whole in self.ix.by_key:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_key[whole]), "segment", seg))
                 continue
@@ -204,6 +212,16 @@ class AffiliationMatcher:
                 seen.add(p)
                 todo += self.ix.orgs[p].parents if p in self.ix.orgs else []
         return seen
+
+
+def _merge(matches: list[Match]) -> Match:
+    """Several addresses in one string ("…, USA; …, China"), each with its own country."""
+    found = [m for m in matches if m.ids]
+    if not found:
+        return Match([], 0.0, "none")
+    return Match(list(dict.fromkeys(i for m in found for i in m.ids)), min(m.score for m in found),
+                 "+".join(dict.fromkeys(m.method for m in found)), [e for m in found for e in m.evidence],
+                 list(dict.fromkeys(u for m in found for u in m.units)))
 
 
 def _outermost(hits: list[_Hit]) -> list[_Hit]:
