@@ -9,7 +9,16 @@ import sys
 
 import typer
 
-from pmkg.cli import build_cmds, import_cmds, link_cmds, query_cmds, report_cmds, resolve_cmds, server_cmds
+from pmkg.cli import (
+    build_cmds,
+    import_cmds,
+    imports_cmds,
+    link_cmds,
+    query_cmds,
+    report_cmds,
+    resolve_cmds,
+    server_cmds,
+)
 from pmkg.errors import PmkgError
 
 app = typer.Typer(
@@ -23,12 +32,15 @@ report_cmds.register(app)
 link_cmds.register(app)
 import_cmds.register(app)
 resolve_cmds.register(app)
+imports_cmds.register(app)
 
 
 def main() -> None:
     """Console entry point: every PmkgError becomes one line per problem and an exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns (not raises) the code of a typer.Exit
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except PmkgError as exc:
         for line in exc.lines():
             typer.echo(f"error: {line}", err=True)

@@ -19,10 +19,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from pmkg.errors import InputError, PmkgError, Problem
+from pmkg.importers.catalog import write_info
 from pmkg.importers.medline import count_medline, parse_medline
 from pmkg.importers.model import Malformed, Parsed
 from pmkg.importers.openalex import count_openalex, parse_openalex
 from pmkg.importers.resolve import Resolver, load_curated
+from pmkg.importers.sniff import check_format
 from pmkg.importers.to_rdf import Tally, document_quads, graph_iri, paper_quads
 from pmkg.importers.wos import parse_wos, parse_wos_tab
 from pmkg.registry.resolver import registry_resolvers
@@ -116,6 +118,8 @@ def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, sour
     for path in files:
         if not path.is_file():
             raise InputError("no such file", file=str(path))
+        if wrong := check_format(fmt, path):
+            raise InputError(wrong, file=str(path), hint="nothing was imported")
     source_id = source_id or default_source_id(files)
     if not SLUG.match(source_id):
         raise InputError(f"--source-id '{source_id}' must be a kebab-case slug (a-z, 0-9, hyphens)")
@@ -125,6 +129,7 @@ def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, sour
                              progress=progress, registries=registries)
     finally:
         del store
+    write_info(imports, source_id, fmt, files, report.imported, report.tally)
     return report
 
 
