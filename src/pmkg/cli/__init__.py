@@ -15,7 +15,18 @@ import sys
 
 import typer
 
-from pmkg.cli import build_cmds, curate_cmds, import_cmds, link_cmds, query_cmds, report_cmds, server_cmds, site_cmds
+from pmkg.cli import (
+    build_cmds,
+    curate_cmds,
+    import_cmds,
+    imports_cmds,
+    link_cmds,
+    query_cmds,
+    report_cmds,
+    resolve_cmds,
+    server_cmds,
+    site_cmds,
+)
 from pmkg.cli.common import EXIT_BROKEN_PIPE, EXIT_INPUT, EXIT_INTERRUPTED, print_error, silence_stdout
 from pmkg.errors import PmkgError
 
@@ -33,6 +44,8 @@ link_cmds.register(app)
 import_cmds.register(app)
 curate_cmds.register(app)
 site_cmds.register(app)
+resolve_cmds.register(app)
+imports_cmds.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:

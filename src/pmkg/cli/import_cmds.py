@@ -39,6 +39,23 @@ def print_report(report: ImportReport, top: int = 10) -> None:
     console.print(f"graph <{report.graph}>, persisted in {report.nquads}", markup=False, soft_wrap=True)
 
 
+def default_registries(root: Path, ror_dump: Path | None, registry: Path | None,
+                       crosswalk: Path | None) -> dict[str, Path | None] | None:
+    """The registry files given, else those kg/sources.yaml names (where they exist)."""
+    from pmkg.registry.defaults import registry_files
+
+    found = registry_files(root)
+    ror_dump = ror_dump or found.get("ror")
+    registry = registry or found.get("funders")
+    if crosswalk is None and registry is not None:
+        beside = registry.parent / "ror-funder-registry-mapping.json.gz"
+        crosswalk = beside if beside.is_file() else None
+    if ror_dump is None and registry is None:
+        err_console.print("no registry dumps found: resolving to curated actors only", highlight=False)
+        return None
+    return {"ror_dump": ror_dump, "registry": registry, "crosswalk": crosswalk}
+
+
 def register(app: typer.Typer) -> None:
     @app.command("import")
     @reports_errors
@@ -55,6 +72,14 @@ def register(app: typer.Typer) -> None:
                                            "that reads nothing is refused and changes nothing)."),
         unresolved: Path = typer.Option(None, "--unresolved", help="Write the unresolved funder and affiliation "
                                         "strings with their frequencies to this CSV."),
+        ror_dump: Path = typer.Option(None, "--ror-dump", help="ROR dump for affiliations no curated actor "
+                                      "matches (default: the file of document ror-v2-9 in kg/sources.yaml, if "
+                                      "present)."),
+        registry: Path = typer.Option(None, "--funder-registry", help="Open Funder Registry RDF/XML for funders "
+                                      "no curated actor matches (default: as for --ror-dump)."),
+        crosswalk: Path = typer.Option(None, "--crosswalk", help="ROR <-> Funder Registry mapping (default: "
+                                       "ror-funder-registry-mapping.json.gz beside the Funder Registry file)."),
+        no_registries: bool = typer.Option(False, "--no-registries", help="Resolve to curated actors only."),
         root: Path = RootOption,
     ) -> None:
         """Import bibliographic records: one pm:Publication per record, affiliations and funders resolved
@@ -78,8 +103,10 @@ def register(app: typer.Typer) -> None:
                     elapsed = bar.tasks[0].elapsed or 0.0
                     bar.update(task, completed=done, rate=f"{done / elapsed:,.0f}" if elapsed else "-")
 
+            registries = None if no_registries else default_registries(root, ror_dump, registry, crosswalk)
             report = import_files(fmt, files, dist=paths.dist, imports=paths.imports, source_id=source_id,
-                                  strict=strict, replace_empty=replace_empty, progress=step)
+                                  strict=strict, replace_empty=replace_empty, progress=step,
+                                  registries=registries)
         if unresolved:
             report.write_unresolved(unresolved)
         print_report(report)

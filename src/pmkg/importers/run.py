@@ -20,12 +20,15 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from pmkg.errors import InputError, PmkgError, Problem
+from pmkg.importers.catalog import write_info
 from pmkg.importers.medline import count_medline, parse_medline
 from pmkg.importers.model import Malformed, Paper, Parsed
 from pmkg.importers.openalex import count_openalex, parse_openalex
 from pmkg.importers.resolve import Resolver, load_curated
+from pmkg.importers.sniff import check_format
 from pmkg.importers.to_rdf import Tally, document_quads, graph_iri, paper_quads
 from pmkg.importers.wos import parse_wos, parse_wos_tab
+from pmkg.registry.resolver import registry_resolvers
 from pmkg.safety import clean_leftovers, disk_errors, file_state, project_lock
 from pmkg.store import STORE_DIR, open_writable, set_import_state, sync_imports
 
@@ -167,13 +170,17 @@ def _roll_back(store: ox.Store, path: Path, prev: Path | None, graph: ox.NamedNo
 
 def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, source_id: str | None = None,
                  strict: bool = False, replace_empty: bool = False,
-                 progress: Progress | None = None) -> ImportReport:
-    """Import ``files`` of format ``fmt`` as one source; see the module docstring."""
+                 progress: Progress | None = None,
+                 registries: dict[str, Path | None] | None = None) -> ImportReport:
+    """Import ``files`` of format ``fmt`` as one source; see the module docstring.  ``registries``
+    (ror_dump, registry, crosswalk) resolve what no curated actor matches to registry organisations."""
     if fmt not in PARSERS:
         raise InputError(f"unknown format '{fmt}'", hint="one of: " + ", ".join(PARSERS))
     for path in files:
         if not path.is_file():
             raise InputError("no such file", file=str(path))
+        if wrong := check_format(fmt, path):
+            raise InputError(wrong, file=str(path), hint="nothing was imported")
     source_id = source_id or default_source_id(files)
     if not SLUG.match(source_id):
         raise InputError(f"--source-id '{source_id}' must be a kebab-case slug (a-z, 0-9, hyphens)")
@@ -183,10 +190,12 @@ def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, sour
         store = open_writable(dist)
         try:
             report = import_into(store, fmt, files, imports=imports, source_id=source_id, strict=strict,
-                                 replace_empty=replace_empty, progress=progress, dist=dist)
+                                 replace_empty=replace_empty, progress=progress, dist=dist,
+                                 registries=registries)
         finally:
             del store
             gc.collect()
+        write_info(imports, source_id, fmt, files, report.imported, report.tally)
     return report
 
 
@@ -216,15 +225,16 @@ def _read(fmt: str, files: list[Path], report: ImportReport, strict: bool) -> It
 
 def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, source_id: str,
                 strict: bool = False, replace_empty: bool = False, progress: Progress | None = None,
-                dist: Path | None = None) -> ImportReport:
+                dist: Path | None = None, registries: dict[str, Path | None] | None = None) -> ImportReport:
     """The import itself, on an open read-write store (the benchmark calls this directly)."""
     start = time.perf_counter()
     g = graph_iri(source_id)
     report = ImportReport(source_id, g.value, imports / f"{source_id}.nq")
     resolver = Resolver(load_curated(store))
+    registry = registry_resolvers(store, **registries) if registries else None
     quads: dict[ox.Quad, None] = dict.fromkeys(document_quads(source_id, [p.name for p in files], fmt))
     for paper in _read(fmt, files, report, strict):
-        for quad in paper_quads(paper, resolver, g, report.tally):
+        for quad in paper_quads(paper, resolver, g, report.tally, registry):
             quads[quad] = None
         report.imported += 1
         if progress:

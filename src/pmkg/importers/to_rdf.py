@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -17,11 +18,16 @@ from pmkg.importers.model import Affiliation, Paper
 from pmkg.importers.resolve import Resolver
 from pmkg.namespaces import ID
 
+if TYPE_CHECKING:
+    from pmkg.registry.mint import Minter
+    from pmkg.registry.resolver import FullResolver
+
 PM = "https://w3id.org/pmkg/ontology#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 DCT = "http://purl.org/dc/terms/"
 G_YEAR = ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear")
+INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 
 def pm(local: str) -> ox.NamedNode:
@@ -44,6 +50,8 @@ class Tally:
     funders_resolved: int = 0
     affiliations: int = 0
     affiliations_resolved: int = 0
+    funders_registry: int = 0        # of the resolved: through a registry (no curated actor matched)
+    affiliations_registry: int = 0
     unresolved: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def share(self, kind: str) -> float | None:
@@ -68,7 +76,10 @@ def document_quads(source_id: str, files: list[str], fmt: str) -> list[ox.Quad]:
     return quads
 
 
-def paper_quads(paper: Paper, resolver: Resolver, g: ox.NamedNode, tally: Tally) -> list[ox.Quad]:
+def paper_quads(paper: Paper, resolver: Resolver, g: ox.NamedNode, tally: Tally,
+                registry: tuple[FullResolver, Minter] | None = None) -> list[ox.Quad]:
+    """The paper's quads; with ``registry``, strings no curated actor matches point at registry
+    organisations (their quads, minted once, are appended in the registry's graph)."""
     s = publication_iri(paper)
     out = [ox.Quad(s, RDF_TYPE, pm("Publication"), g)]
 
@@ -85,19 +96,35 @@ def paper_quads(paper: Paper, resolver: Resolver, g: ox.NamedNode, tally: Tally)
     lit(pm("journal"), paper.journal)
     for grant in dict.fromkeys(paper.grants):
         lit(pm("grantNumber"), grant)
-    for name in dict.fromkeys(paper.funders):
+    funders = list(dict.fromkeys(paper.funders))
+    affiliations = list(dict.fromkeys(paper.affiliations))
+    if funders:
+        out.append(ox.Quad(s, pm("funderStringCount"), ox.Literal(str(len(funders)), datatype=INTEGER), g))
+    if affiliations:
+        out.append(ox.Quad(s, pm("affiliationStringCount"), ox.Literal(str(len(affiliations)), datatype=INTEGER),
+                           g))
+    for name in funders:
         tally.funders += 1
         hit = resolver.funder(name)
         if hit:
             tally.funders_resolved += 1
             out.append(ox.Quad(ox.NamedNode(hit), pm("funds"), s, g))
+        elif registry and (targets := registry[1].funder_targets(registry[0].funder(name))):
+            tally.funders_resolved += 1
+            tally.funders_registry += 1
+            out += [ox.Quad(ox.NamedNode(t), pm("funds"), s, g) for t in targets]
         else:
             tally.unresolved["funder", name] += 1
             lit(pm("unresolvedFunder"), name)
     countries: set[str] = set()
-    for aff in dict.fromkeys(paper.affiliations):
+    for aff in affiliations:
         tally.affiliations += 1
         hits = resolver.affiliation(aff)
+        if hits and registry and registry[0].aff is not None and not aff.ror:
+            found = registry[0].aff.match(aff.text)
+            hits = registry[1].refine(hits, found.ids + found.units)
+        if not hits and registry and (hits := tuple(registry[1].affiliation_targets(registry[0].affiliation(aff)))):
+            tally.affiliations_registry += 1
         if hits:
             tally.affiliations_resolved += 1
             out += [ox.Quad(s, pm("affiliatedActor"), ox.NamedNode(h), g) for h in hits]
@@ -111,4 +138,6 @@ def paper_quads(paper: Paper, resolver: Resolver, g: ox.NamedNode, tally: Tally)
         if country:
             countries.add(country)
     out += [ox.Quad(s, pm("affiliationCountry"), ox.NamedNode(c), g) for c in sorted(countries)]
+    if registry:
+        out += registry[1].take()
     return out

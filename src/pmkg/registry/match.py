@@ -1,0 +1,351 @@
+"""Affiliation strings -> ROR ids; funder strings -> Funder Registry DOIs (and ROR ids).
+
+Affiliations (``AffiliationMatcher``), deterministic and offline:
+
+1. the string is split into segments at commas and semicolons (and " - ");
+   the country is read from the end (ROR's country names plus Web of Science
+   and common spellings: "Peoples R China", "USA", "England" …);
+2. every run of consecutive words inside a segment is looked up by its name key
+   (exact after normalisation: case, accents, punctuation, function words and
+   WoS abbreviations do not matter), whole segments also by their bag of words;
+   a segment written as an acronym ("CAS") is looked up among acronyms;
+3. a match inside a longer match is dropped ("Zhejiang University" inside
+   "Zhejiang University of Technology");
+4. candidates of a match must agree with the string's country when it has one;
+   several candidates are narrowed by a city named in the string, then by
+   status; a name still shared by several organisations is left unresolved,
+   and so is an acronym or a generic name ("University Hospital") unless the
+   string's city or country confirms it;
+5. a unit whose parent organisation is named too is left out of ``ids`` (ROR's
+   gold sets label the organisation) and listed in ``units`` (the import points
+   at it, so the hierarchy keeps its depth); a name shared by several units is
+   the one whose parent the string names.
+
+``score`` is 1.0 for a whole segment, 0.9 a bag-of-words or sub-segment match,
+0.8 an acronym; x0.9 when the string names no country.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from pmkg.importers.names import is_generic, reorder_of, words
+from pmkg.registry.index import FunderIndex, RorIndex, name_key
+
+SEGMENT_SPLIT = re.compile(r"\s*(?:[,;/]|\s-\s|\s–\s|\(|\)|\[|\]|\|)\s*")
+GLUED = re.compile(r"(?<=[a-z]{4})(?=[A-ZÀ-Ý][a-zà-ÿ])")  # "EngineeringNanjing University": a lost separator
+ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Z0-9&-]*$")
+MAX_WINDOW = 14
+UNIT = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|institute|laboratory|lab|center|centre|"
+                  r"section|unit|state key laboratory|key laboratory|graduate school|college)\b", re.IGNORECASE)
+US_STATES = frozenset(re.findall(r"[A-Z]{2}", "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI "
+                                             "MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT "
+                                             "VT VA WA WV WI WY DC"))
+
+
+@dataclass
+class Match:
+    ids: list[str]
+    score: float
+    method: str
+    evidence: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)  # sub-units of matched organisations, named too (not in ids)
+
+
+@dataclass
+class _Hit:
+    seg: int
+    start: int
+    end: int
+    ids: list[str]
+    method: str
+    text: str
+
+
+def clean(text: str) -> str:
+    text = re.sub(r"<[^>]{1,10}>", " ", html.unescape(text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class AffiliationMatcher:
+    def __init__(self, index: RorIndex) -> None:
+        self.ix = index
+        self._memo: dict[str, Match] = {}
+
+    def match(self, text: str) -> Match:
+        if text not in self._memo:
+            parts = [p for p in re.split(r"\s*;\s*", GLUED.sub(", ", clean(text))) if p.strip(" .")]
+            self._memo[text] = _merge([self._match(p) for p in parts]) if len(parts) > 1 else \
+                self._match(parts[0] if parts else "")
+        return self._memo[text]
+
+    # -- country and city --
+    def country(self, segments: list[str]) -> str | None:
+        for seg in reversed(segments[-3:]):
+            seg = re.sub(r"\S+@\S+", "", seg).strip(" .")
+            tokens = seg.split()
+            for n in range(min(4, len(tokens)), 0, -1):  # "Beijing 100190 Peoples R China": the last words
+                tail = " ".join(tokens[-n:])
+                code = self.ix.countries.get(name_key(tail))
+                if code:
+                    return code
+            if re.fullmatch(r"(?:[A-Z]{2}\s+)?\d{5}(?:-\d{4})?|[A-Z]{2}", seg) and seg[:2] in US_STATES:
+                return "US"
+        return None
+
+    def _cities(self, all_words: list[list[str]]) -> set[str]:
+        found: set[str] = set()
+        for ws in all_words:
+            for i in range(len(ws)):
+                for j in range(i + 1, min(i + 4, len(ws)) + 1):
+                    k = "".join(ws[i:j])
+                    if k in self.ix.cities:
+                        found.add(k)
+        return found
+
+    # -- candidates --
+    def _hits(self, segments: list[str], seg_words: list[list[str]]) -> list[_Hit]:
+        hits: list[_Hit] = []
+        for s, (seg, ws) in enumerate(zip(segments, seg_words, strict=True)):
+            if not ws:
+                continue
+            if ACRONYM.match(seg) and len(seg) >= 3 and seg in self.ix.by_acronym:
+                hits.append(_Hit(s, 0, len(ws), list(self.ix.by_acronym[seg]), "acronym", seg))
+            whole = "".join(ws)
+            if s > 0 and "".join(ws) + "".join(seg_words[s - 1]) in self.ix.by_key:
+                # WoS writes a unit after its organisation: "Shandong Univ, Qilu Hosp" = "Qilu Hospital of
+                # Shandong University"
+                key2 = "".join(ws) + "".join(seg_words[s - 1])
+                hits.append(_Hit(s, 0, len(ws), list(self.ix.by_key[key2]), "segment", f"{seg} {segments[s - 1]}"))
+                continue
+            if whole in self.ix.by_key:
+                hits.append(_Hit(s, 0, len(ws), list(self.ix.by_key[whole]), "segment", seg))
+                continue
+            reordered = reorder_of(seg)
+            if reordered and name_key(reordered) in self.ix.by_key:
+                hits.append(_Hit(s, 0, len(ws), list(self.ix.by_key[name_key(reordered)]), "segment", seg))
+                continue
+            bag = " ".join(sorted(ws))
+            if bag in self.ix.by_bag:
+                hits.append(_Hit(s, 0, len(ws), list(self.ix.by_bag[bag]), "words", seg))
+                continue
+            for i in range(len(ws)):
+                for j in range(min(len(ws), i + MAX_WINDOW), i + 1, -1):
+                    k = "".join(ws[i:j])
+                    if k in self.ix.by_key:
+                        hits.append(_Hit(s, i, j, list(self.ix.by_key[k]), "window", " ".join(ws[i:j])))
+                        break
+        return _outermost(hits)
+
+    def _narrow(self, hit: _Hit, country: str | None, cities: set[str]) -> list[str]:
+        ids = list(dict.fromkeys(self._current(i) for i in hit.ids if self.ix.orgs[i].status != "withdrawn"))
+        if country:
+            ids = [i for i in ids if self.ix.orgs[i].country in (country, None)]
+        in_city = [i for i in ids if cities & {name_key(c) for c in self.ix.orgs[i].cities}]
+        if hit.method == "acronym":
+            ids = in_city
+        elif is_generic(hit.text) or len(hit.text.replace(" ", "")) < 5:
+            # an acronym or generic name stands only with the string's city (or, for one candidate, country)
+            ids = in_city or ([ids[0]] if len(ids) == 1 and country else [])
+        elif len(ids) > 1 and in_city:
+            ids = in_city
+        if len(ids) > 1:
+            active = [i for i in ids if self.ix.orgs[i].status == "active"]
+            ids = active or ids
+        return ids
+
+    def _match(self, text: str) -> Match:
+        segments = [s for s in SEGMENT_SPLIT.split(text) if s and s.strip(" .")]
+        if not segments:
+            return Match([], 0.0, "none")
+        seg_words = [words(s) for s in segments]
+        country = self.country(segments)
+        cities = self._cities(seg_words)
+        chosen: dict[str, _Hit] = {}
+        narrowed = [(hit, self._narrow(hit, country, cities)) for hit in self._hits(segments, seg_words)]
+        sure = {ids[0] for _, ids in narrowed if len(ids) == 1}
+        for hit, ids in narrowed:
+            if len(ids) > 1:  # "Inst Automat" of several institutes: the one whose parent the string names
+                ids = [i for i in ids if self._ancestors(i) & sure]
+            if len(ids) != 1 or ids[0] in chosen:
+                continue
+            org = self.ix.orgs[ids[0]]
+            if hit.seg > 0 and "lab" in seg_words[hit.seg - 1] and "government" in org.types:
+                continue  # "Key Laboratory of X, Ministry of Education, Y University": the ministry runs the lab
+            chosen[ids[0]] = hit
+        matched = set(chosen)
+        kept: list[str] = []
+        units: list[str] = []
+        for i in chosen:
+            ancestors = self._ancestors(i)
+            if ancestors & matched:
+                units.append(i)
+                continue  # a unit of an organisation also named: the organisation (ROR's gold sets label it)
+            if ancestors and UNIT.match(self.ix.orgs[i].name):
+                continue  # "Department of Mathematical Sciences" of some university not named here
+            kept.append(i)
+        if not kept:
+            return Match([], 0.0, "none")
+        methods = [chosen[i].method for i in kept]
+        score = min({"segment": 1.0, "words": 0.9, "window": 0.9, "acronym": 0.8}[m] for m in methods)
+        if country is None:
+            score *= 0.9
+        method = "+".join(dict.fromkeys(methods))
+        evidence = [f"{chosen[i].text!r} = {self.ix.orgs[i].name!r}" for i in kept]
+        return Match(kept, round(score, 3), method, evidence, units)
+
+    def _current(self, org_id: str) -> str:
+        """An inactive record replaced by exactly one successor in the dump: the successor."""
+        org = self.ix.orgs[org_id]
+        if org.status != "active" and len(org.successors) == 1 and org.successors[0] in self.ix.orgs:
+            return org.successors[0]
+        return org_id
+
+    def _ancestors(self, org_id: str) -> set[str]:
+        seen: set[str] = set()
+        todo = list(self.ix.orgs[org_id].parents) if org_id in self.ix.orgs else []
+        while todo:
+            p = todo.pop()
+            if p not in seen:
+                seen.add(p)
+                todo += self.ix.orgs[p].parents if p in self.ix.orgs else []
+        return seen
+
+
+def _merge(matches: list[Match]) -> Match:
+    """Several addresses in one string ("…, USA; …, China"), each with its own country."""
+    found = [m for m in matches if m.ids]
+    if not found:
+        return Match([], 0.0, "none")
+    return Match(list(dict.fromkeys(i for m in found for i in m.ids)), min(m.score for m in found),
+                 "+".join(dict.fromkeys(m.method for m in found)), [e for m in found for e in m.evidence],
+                 list(dict.fromkeys(u for m in found for u in m.units)))
+
+
+def _outermost(hits: list[_Hit]) -> list[_Hit]:
+    """Drop a window hit that lies inside another hit of the same segment."""
+    out = []
+    for h in hits:
+        inside = any(o is not h and o.seg == h.seg and o.start <= h.start and h.end <= o.end
+                     and (o.end - o.start) > (h.end - h.start) for o in hits)
+        if not inside:
+            out.append(h)
+    return out
+
+
+# ---- funders ----
+CHINA_TAIL = re.compile(
+    r"[\s,]*(?:\b(?:in|of)\s+)?(?:the\s+)?(?:P\.?\s?R\.?\s?(?:of\s+)?China|People'?s\s+Republic\s+of\s+China|"
+    r"China|PRC)\s*[.)]?\s*$", re.IGNORECASE)
+PARENS = re.compile(r"\s*\(([^()]*)\)\s*")
+PROGRAMME_WORDS = frozenset({"fund", "program", "project", "plan", "talent", "innovat", "key", "youth", "grant",
+                             "scholar", "initiative", "award", "fellowship", "special", "pioneer", "support",
+                             "cultivation", "major"})
+
+
+@dataclass
+class FunderMatch:
+    funders: list[str]
+    ror_ids: list[str]
+    score: float
+    method: str
+
+
+class FunderMatcher:
+    """Funder string -> Funder Registry ids, through names, the name without its "(ACRONYM)" or country
+    qualifier (then the funder must be in that country), the word order "X of Y" <-> "Y X", a programme
+    *of* a funder ("Major Research Plan of the NSFC" -> NSFC) and, failing these, ROR funder records;
+    ROR ids through the crosswalk."""
+
+    def __init__(self, index: FunderIndex, ror: RorIndex | None = None) -> None:
+        self.ix = index
+        self.ror = ror
+        self._memo: dict[str, FunderMatch] = {}
+
+    def match(self, text: str) -> FunderMatch:
+        if text not in self._memo:
+            self._memo[text] = self._match(clean(text).strip(" .,;"))
+        return self._memo[text]
+
+    def crosswalk(self, funder_id: str) -> str | None:
+        """The ROR id of a funder, when the crosswalk maps it one to one (it maps 30 provincial natural
+        science foundations to the NSFC's ROR id: those get none)."""
+        rid = self.ix.funder_to_ror.get(funder_id)
+        if rid is None:
+            return None
+        if len(self.ix.ror_to_funders.get(rid, [])) == 1:
+            return rid
+        org = self.ror.orgs.get(rid) if self.ror else None
+        funder = self.ix.funders.get(funder_id)
+        if org and funder:
+            keys = {name_key(n) for n in [org.name, *org.names]}
+            if keys & {name_key(n) for n in [funder.name, *funder.names]}:
+                return rid
+        return None
+
+    def _lookup(self, text: str, country: str | None) -> list[str]:
+        for variant in (text, reorder_of(text)):
+            if not variant:
+                continue
+            ids = list(self.ix.by_key.get(name_key(variant), []))
+            if country:
+                ids = [i for i in ids if self.ix.funders[i].country == country]
+            if len(ids) > 1:
+                current = [i for i in ids if self.ix.funders[i].status == "active"]
+                ids = current or ids
+            if len(ids) > 1:  # a parent and its child with the same name: the parent
+                ids = [i for i in ids if not set(self.ix.funders[i].parents) & set(ids)] or ids
+            if len(ids) > 1 and not country:
+                # the bare name of two funders: one qualifies its own name elsewhere ("National Science
+                # Foundation of Sri Lanka"), the other does not (the US NSF) -- the bare name is the latter's
+                bare = name_key(variant)
+                ids = [i for i in ids if not any(name_key(n).startswith(bare) and name_key(n) != bare
+                                                 for n in self.ix.funders[i].names)] or ids
+            if len(ids) == 1:
+                return ids
+        return []
+
+    def _plain(self, text: str) -> tuple[list[str], str]:
+        acronyms = [a.strip() for a in PARENS.findall(text)]
+        bare = PARENS.sub(" ", text).strip()
+        for candidate in dict.fromkeys((text, bare)):
+            if ids := self._lookup(candidate, None):
+                return ids, "name"
+            stripped = CHINA_TAIL.sub("", candidate).strip(" ,")
+            if stripped and stripped != candidate and (ids := self._lookup(stripped, "CN")):
+                return ids, "name-without-country"
+        for acronym in [*acronyms, text]:
+            if ACRONYM.match(acronym) and len(found := self.ix.by_acronym.get(acronym, [])) == 1:
+                return found, "acronym"
+        return [], "none"
+
+    def _match(self, text: str) -> FunderMatch:
+        if not text:
+            return FunderMatch([], [], 0.0, "none")
+        ids, method = self._plain(text)
+        if not ids:
+            for m in re.finditer(r"\s+(?:of|from|by)\s+", text):
+                head, tail = text[: m.start()], text[m.end():]
+                if PROGRAMME_WORDS & set(words(head)):
+                    ids, method = self._plain(re.sub(r"^the\s+", "", tail, flags=re.IGNORECASE))
+                    if ids:
+                        method = "programme-of"
+                        break
+        if ids:
+            rors = [r for i in ids if (r := self.crosswalk(i))]
+            score = {"name": 1.0, "name-without-country": 0.95, "programme-of": 0.85, "acronym": 0.7}[method]
+            return FunderMatch(ids, rors, score, method)
+        if self.ror is not None:  # ROR funders the 2018 registry lacks
+            bare = PARENS.sub(" ", text).strip()
+            for candidate, country in ((bare, None), (CHINA_TAIL.sub("", bare).strip(" ,"), "CN")):
+                found = [i for i in self.ror.by_key.get(name_key(candidate), [])
+                         if (country is None or self.ror.orgs[i].country == country)]
+                if len(found) == 1 and not is_generic(candidate):
+                    org = self.ror.orgs[found[0]]
+                    funders = [f for f in org.fundref if f in self.ix.funders] or \
+                        self.ix.ror_to_funders.get(org.id, [])
+                    return FunderMatch(list(funders), [org.id], 0.9, "ror-name")
+        return FunderMatch([], [], 0.0, "none")
+

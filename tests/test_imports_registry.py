@@ -1,0 +1,82 @@
+"""Imports with the registries, through the installed `pmkg` script: strings no curated actor matches
+point at registry organisations (minted with their ROR parents), coverage columns, `pmkg imports`,
+`pmkg imports remove`, and importing a file in the wrong format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from test_import_support import BIBLIO, import_project, import_template  # noqa: F401
+
+from pmkg.query import EmbeddedBackend
+from pmkg.store import open_store
+
+FIX = Path(__file__).parent / "fixtures" / "registry"
+PMKG = str(Path(sys.executable).with_name("pmkg"))
+WOS = BIBLIO / "wos-sample.txt"
+REGISTRIES = ["--ror-dump", str(FIX / "resolve-ror-excerpt.jsonl"), "--funder-registry",
+              str(FIX / "funders-excerpt.rdf"), "--crosswalk", str(FIX / "resolve-crosswalk.json")]
+PM = "PREFIX pm: <https://w3id.org/pmkg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+
+
+def pmkg(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PMKG_CACHE": str(root / "cache")}
+    return subprocess.run([PMKG, *args, "--root", str(root)], capture_output=True, text=True, env=env, timeout=600)
+
+
+def select(root: Path, text: str) -> list[list[str | None]]:
+    rows = EmbeddedBackend(open_store(root / "dist")).select(PM + text).rows
+    return [[v.text if v else None for v in row] for row in rows]
+
+
+def test_import_points_unmatched_strings_at_registry_organisations(import_project: Path) -> None:  # noqa: F811
+    done = pmkg(import_project, "import", "wos", str(WOS), "--source-id", "sample", *REGISTRIES)
+    assert done.returncode == 0, done.stderr
+    # Zhejiang Univ Technol is not curated: the paper points at ROR's record, minted in the registry's graph
+    zjut = select(import_project, """SELECT ?g ?label ?rid WHERE { ?p pm:affiliatedActor ?o .
+        GRAPH ?g { ?o a pm:RegistryOrganisation ; rdfs:label ?label ; pm:rorId ?rid } FILTER(?rid = "02djqfd08") }""")
+    assert zjut == [["https://w3id.org/pmkg/id/document/ror-v2-9", "Zhejiang University of Technology", "02djqfd08"]]
+    # CAS's Institute of Automation: a ROR unit under the curated CAS (its accepted ROR link joins them)
+    inst = select(import_project, """SELECT ?parent WHERE { ?p pm:affiliatedActor ?o . ?o pm:rorId "022c3hy66" ;
+        pm:subOrganisationOf ?parent }""")
+    assert inst == [["https://w3id.org/pmkg/id/actor/chinese-academy-of-sciences"]]
+
+
+def test_imports_lists_and_removes_an_import(import_project: Path) -> None:  # noqa: F811
+    assert pmkg(import_project, "import", "wos", str(WOS), "--source-id", "one", *REGISTRIES).returncode == 0
+    assert pmkg(import_project, "import", "wos", str(WOS), "--source-id", "two", "--no-registries").returncode == 0
+    listed = pmkg(import_project, "imports", "--format", "csv")
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(listed.stdout))}
+    assert set(rows) == {"one", "two"}
+    assert rows["one"]["records"] == "3" and rows["one"]["files"] == "wos-sample.txt"
+    share = float(rows["one"]["affiliations_resolved"].rstrip("%"))
+    assert share > float(rows["two"]["affiliations_resolved"].rstrip("%"))  # the registry resolves more
+    gone = pmkg(import_project, "imports", "remove", "one")
+    assert gone.returncode == 0, gone.stderr
+    assert not (import_project / "imports" / "one.nq").exists()
+    graphs = {r[0] for r in select(import_project, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?p a pm:Publication } }")}
+    assert graphs == {"https://w3id.org/pmkg/id/document/import-two"}
+    # the registry organisations only "one" minted are gone too
+    assert select(import_project, 'SELECT ?o WHERE { ?o pm:rorId "02djqfd08" }') == []
+    again = pmkg(import_project, "imports", "remove", "one")
+    assert again.returncode == 2 and "no import 'one'" in again.stderr and "two" in again.stderr
+
+
+def test_import_in_the_wrong_format_names_the_format_it_looks_like(import_project: Path) -> None:  # noqa: F811
+    done = pmkg(import_project, "import", "wos", str(BIBLIO / "openalex-sample.jsonl"), "--no-registries")
+    assert done.returncode == 2
+    assert "looks like a OpenAlex" in done.stderr and "pmkg import openalex" in done.stderr
+    assert not list((import_project / "imports").glob("*.nq"))
+
+
+def test_import_error_exit_code_was_zero(import_project: Path) -> None:  # noqa: F811
+    """Regression: typer.Exit raised inside a command was returned, not raised, by app(standalone_mode=False),
+    so `pmkg import wos missing.txt` printed an error and exited 0."""
+    done = pmkg(import_project, "import", "wos", str(import_project / "missing.txt"), "--no-registries")
+    assert done.returncode == 2 and "no such file" in done.stderr

@@ -1,0 +1,125 @@
+"""`pmkg resolve affiliations|funders` through the installed script, on real registry excerpts
+(tests/fixtures/registry), with the look-alike traps of the WoS files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIX = Path(__file__).parent / "fixtures" / "registry"
+PMKG = str(Path(sys.executable).with_name("pmkg"))
+
+
+def pmkg(args: list[str], cache: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PMKG_CACHE": str(cache)}
+    return subprocess.run([PMKG, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+
+
+def resolve(kind: str, lines: list[str], tmp: Path, *extra: str) -> list[dict[str, str]]:
+    src = tmp / f"{kind}.txt"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if kind == "affiliations":
+        args = ["resolve", kind, str(src), "--ror-dump", str(FIX / "resolve-ror-excerpt.jsonl")]
+    else:
+        args = ["resolve", kind, str(src), "--registry", str(FIX / "funders-excerpt.rdf"),
+                "--crosswalk", str(FIX / "resolve-crosswalk.json"),
+                "--ror-dump", str(FIX / "resolve-ror-excerpt.jsonl")]
+    done = pmkg([*args, "--no-curated", *extra], tmp / "cache", tmp)
+    assert done.returncode == 0, done.stderr
+    return list(csv.DictReader(io.StringIO(done.stdout)))
+
+
+AFFILIATIONS = [
+    ("Chinese Acad Sci, Inst Automat, Beijing 100190, Peoples R China", {"034t30j35"}),
+    ("Univ Chinese Acad Sci, Sch Artificial Intelligence, Beijing 100049, Peoples R China", {"05qbk4x57"}),
+    ("Zhejiang Univ Technol, Coll Comp Sci & Technol, Hangzhou 310023, Peoples R China", {"02djqfd08"}),
+    ("Zhejiang Univ, Coll Biomed Engn & Instrument Sci, Hangzhou 310027, Peoples R China", {"00a2xv884"}),
+    ("Chinese Acad Med Sci & Peking Union Med Coll, Beijing 100730, Peoples R China", {"02drdmm93"}),
+    # WoS writes the hospital after its university; both are named (ROR's Crossref gold labels both)
+    ("Shandong Univ, Qilu Hosp, Dept Radiol, Jinan 250012, Peoples R China", {"056ef9489", "0207yh398"}),
+    ("Shandong Univ, Dept Radiol, Jinan 250012, Peoples R China", {"0207yh398"}),
+    ("Qilu Hospital of Shandong University, Jinan, China", {"056ef9489"}),
+    ("Department of Radiology, Stanford University, Stanford, CA, USA; Chinese Academy of Sciences, Beijing, China",
+     {"00f54p054", "034t30j35"}),
+    ("Institute of Automation, Dresden, Germany", set()),
+    ("Beijing 100190, Peoples R China", set()),
+]
+
+
+def test_resolve_affiliations_traps_and_columns(tmp_path: Path) -> None:
+    rows = resolve("affiliations", [t for t, _ in AFFILIATIONS], tmp_path)
+    assert list(rows[0]) == ["input", "ror_ids", "entity", "score", "method"]
+    assert [r["input"] for r in rows] == [t for t, _ in AFFILIATIONS]
+    for row, (_, expected) in zip(rows, AFFILIATIONS, strict=True):
+        got = {u.removeprefix("https://ror.org/") for u in row["ror_ids"].split()}
+        assert got == expected, row
+        assert all(u.startswith("https://ror.org/") for u in row["ror_ids"].split())
+        assert (float(row["score"]) > 0) == bool(expected)
+
+
+def test_resolve_index_built_once_reused_and_rebuilt_when_the_dump_changes(tmp_path: Path) -> None:
+    dump = tmp_path / "ror.jsonl"
+    shutil.copy(FIX / "resolve-ror-excerpt.jsonl", dump)
+    src = tmp_path / "in.txt"
+    src.write_text("Stanford University, Stanford, CA, USA\nChinese Academy of Sciences, Beijing, China\n")
+    args = ["resolve", "affiliations", str(src), "--ror-dump", str(dump), "--no-curated", "--format", "json"]
+    first = pmkg(args, tmp_path / "cache", tmp_path)
+    second = pmkg(args, tmp_path / "cache", tmp_path)
+    assert "index built" in first.stderr and "index reused" in second.stderr
+    assert json.loads(first.stdout)[1]["ror_ids"] == ["https://ror.org/034t30j35"]
+    lines = dump.read_text().splitlines(keepends=True)
+    dump.write_text("".join(line for line in lines if "034t30j35.json" not in line))  # CAS leaves the dump
+    third = pmkg(args, tmp_path / "cache", tmp_path)
+    assert "index built" in third.stderr
+    assert json.loads(third.stdout)[1]["ror_ids"] == []
+
+
+FUNDERS = [
+    ("National Natural Science Foundation of China", {"10.13039/501100001809"}, {"01h0zpd94"}),
+    ("National Natural Science Foundation of China (NSFC)", {"10.13039/501100001809"}, {"01h0zpd94"}),
+    ("National Science Foundation", {"10.13039/100000001"}, {"021nxhr62"}),
+    ("National Science Foundation of Sri Lanka", {"10.13039/501100008982"}, {"010xaa060"}),
+    ("Major Research Plan of the National Natural Science Foundation of China", {"10.13039/501100001809"},
+     {"01h0zpd94"}),
+    ("Strategic Priority Research Program of Chinese Academy of Sciences", {"10.13039/501100002367"}, {"034t30j35"}),
+    ("Foundation of Nowhere in Particular", set(), set()),
+]
+
+
+def test_resolve_funders_nsf_is_not_nsfc(tmp_path: Path) -> None:
+    rows = resolve("funders", [t for t, _, _ in FUNDERS], tmp_path)
+    assert list(rows[0]) == ["input", "ror_ids", "entity", "score", "method", "funder_dois"]
+    for row, (_, dois, rors) in zip(rows, FUNDERS, strict=True):
+        assert set(row["funder_dois"].split()) == dois, row
+        assert {u.removeprefix("https://ror.org/") for u in row["ror_ids"].split()} == rors, row
+
+
+def test_resolve_curated_actor_wins(real_build, tmp_path: Path) -> None:
+    root, _ = real_build
+    src = tmp_path / "in.txt"
+    src.write_text("Chinese Acad Sci, Inst Automat, Beijing 100190, Peoples R China\n"
+                   "Zhejiang Univ Technol, Hangzhou 310023, Peoples R China\n")
+    done = pmkg(["resolve", "affiliations", str(src), "--ror-dump", str(FIX / "resolve-ror-excerpt.jsonl"),
+                 "--root", str(root)], tmp_path / "cache", tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert rows[0]["entity"] == "chinese-academy-of-sciences" and rows[0]["ror_ids"] == "https://ror.org/034t30j35"
+    assert rows[1]["entity"] == "" and rows[1]["ror_ids"] == "https://ror.org/02djqfd08"
+
+
+@pytest.mark.parametrize("args", [["resolve", "affiliations", "missing.txt", "--ror-dump", "x.jsonl"],
+                                  ["resolve", "affiliations", "in.txt", "--ror-dump", "missing.jsonl"]])
+def test_resolve_bad_input_is_one_line(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "in.txt").write_text("Stanford University\n")
+    done = pmkg(args, tmp_path / "cache", tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("error: ")
+    assert "Traceback" not in done.stderr
