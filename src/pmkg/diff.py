@@ -22,6 +22,7 @@ from pmkg.namespaces import GRAPH, ID, IRI_SEGMENT
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 PM_NS = "https://w3id.org/pmkg/ontology#"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ENTITY_SEGMENTS = set(IRI_SEGMENT.values())
 SKIPPED_GRAPHS = {GRAPH + "ontology", GRAPH + "inferred"}
 PREFIXES = {PM_NS: "pm:", RDF_NS: "rdf:", "http://www.w3.org/2000/01/rdf-schema#": "rdfs:",
@@ -105,7 +106,7 @@ def load_release(dist: Path) -> Release:
         for q in qs:
             fact = (short(q.predicate.value), render(q.object))
             rel.facts[subj].add(fact)
-            if q.predicate.value == "http://www.w3.org/2000/01/rdf-schema#label" and getattr(q.object, "language", None) == "en":
+            if q.predicate.value == RDFS_LABEL and getattr(q.object, "language", None) == "en":
                 rel.labels.setdefault(subj, q.object.value)
     citations = {s: {q.predicate.value: q.object for q in by_subject[s]} for s in by_subject
                  if any(q.object.value == PM_NS + "Citation" for q in by_subject[s])}
