@@ -118,6 +118,10 @@ class _Builder:
                               "quote the value instead", line)
         if event.implicit[0] and event.style in ("", None) and event.tag is None:
             return resolve_plain(event.value)
+        bad = CONTROL.search(event.value)  # written as an escape ("\u001e") in a double-quoted string
+        if bad:
+            raise YamlProblem(f"control character U+{ord(bad.group()):04X} (an escape in a quoted string) "
+                              "is not allowed; delete it", line)
         return event.value
 
     def _alias(self, event: Any) -> tuple[Any, Lines]:
