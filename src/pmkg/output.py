@@ -7,6 +7,7 @@ import io
 import json
 
 from rich.table import Table
+from rich.text import Text
 
 from pmkg.namespaces import ID
 from pmkg.query import Result, Value
@@ -56,9 +57,11 @@ def to_markdown(result: Result) -> str:
 
 
 def to_table(result: Result, title: str | None = None) -> Table:
-    table = Table(title=title, show_lines=False)
+    """A rich table; every value is plain ``Text``, never markup, so a title like
+    ``[in Chinese] …`` shows as written and a ``[/]`` in the data cannot crash the output."""
+    table = Table(title=Text(title) if title else None, show_lines=False)
     for col in result.columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(Text(col), overflow="fold")
     for row in result.rows:
-        table.add_row(*[short(v) for v in row])
+        table.add_row(*[Text(short(v)) for v in row])
     return table
