@@ -121,7 +121,7 @@ def reason(ontology: Graph, mapped: Mapped) -> tuple[set[Triple], dict[str, floa
         except owlready2.OwlReadyInconsistentOntologyError as exc:
             problems = explain_clashes(ontology, data, mapped) or [
                 Problem("HermiT found the ontology plus data inconsistent, and no disjoint-class clash "
-                        "explains it", hint="bisect the YAML files with `pmkg validate --kg`")]
+                        "explains it", hint="bisect: `pmkg validate --root COPY` with some YAML files removed")]
             raise ValidationFailed("the ontology plus data is inconsistent", problems=problems) from exc
         except FileNotFoundError as exc:
             raise PmkgError("Java is needed for the HermiT reasoner and was not found",

@@ -178,7 +178,8 @@ class OxigraphServer:
 
 
 @contextlib.contextmanager
-def serve_snapshot(dist: Path, *, host: str = DEFAULT_BIND, port: int = DEFAULT_PORT) -> Iterator[OxigraphServer]:
+def serve_snapshot(dist: Path, *, host: str = DEFAULT_BIND, port: int = DEFAULT_PORT,
+                   query_timeout: int | None = None) -> Iterator[OxigraphServer]:
     """Serve a read-only copy of ``dist/store`` (union default graph); the copy is removed afterwards."""
     source = dist / STORE_DIR
     if not source.is_dir():
@@ -189,6 +190,6 @@ def serve_snapshot(dist: Path, *, host: str = DEFAULT_BIND, port: int = DEFAULT_
             shutil.copytree(source, snapshot, ignore=shutil.ignore_patterns("LOCK"))
         except OSError as exc:
             raise ServerError(f"cannot copy the store {source}: {exc}") from exc
-        server = OxigraphServer(snapshot, host=host, port=port, read_only=True)
+        server = OxigraphServer(snapshot, host=host, port=port, read_only=True, query_timeout=query_timeout)
         with server:
             yield server

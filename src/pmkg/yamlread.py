@@ -37,6 +37,7 @@ FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+
 # What libyaml refuses, plus C1 controls, which no curated text needs.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+COLLECTION_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 STR_TAGS = {"tag:yaml.org,2002:str", "!"}
 
 # Line trees: a scalar's line (int), a mapping (line, {key: (key line, subtree)}),
@@ -169,7 +170,7 @@ class _Builder:
                 anchor = event.anchor
             elif isinstance(event, yaml.AliasEvent):
                 done, anchor = self._alias(event), None
-            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            elif isinstance(event, COLLECTION_START):
                 self._check_collection(event, len(stack))
                 mapping = isinstance(event, yaml.MappingStartEvent)
                 line = event.start_mark.line + 1

@@ -63,11 +63,13 @@ def register(app: typer.Typer) -> None:
     def serve_cmd(
         port: int = typer.Option(DEFAULT_PORT, "--port", min=1, max=65535, help="TCP port to listen on."),
         bind: str = typer.Option(DEFAULT_BIND, "--bind", help="Address to listen on (0.0.0.0: every interface)."),
+        timeout: int = typer.Option(60, "--timeout", min=1, help="Seconds a query may run (SERVICE calls "
+                                    "included) before the server stops it."),
         root: Path = RootOption,
     ) -> None:
         """Serve the built graph read-only with Oxigraph's SPARQL server (union default graph) until Ctrl-C."""
         paths = ensure_built(root)
-        with _stop_on_sigterm(), serve_snapshot(paths.dist, host=bind, port=port) as server:
+        with _stop_on_sigterm(), serve_snapshot(paths.dist, host=bind, port=port, query_timeout=timeout) as server:
             typer.echo(f"SPARQL endpoint: {server.query_url}")
             typer.echo(f"Graph Store (read-only): {server.store_url}")
             err_console.print("serving a read-only snapshot of dist/store; Ctrl-C stops")
