@@ -127,3 +127,30 @@ def test_table_output_escapes_rich_markup(sink_build) -> None:
     assert result.returncode == 0, result.stderr
     for text in ("[in Chinese] title", "[/]", "[bold]x[/bold]"):
         assert text in result.stdout
+
+
+def test_oxigraph_server_dies_with_a_killed_parent(tmp_path: Path) -> None:
+    """kill -9 of pmkg left an orphaned Oxigraph server holding the port."""
+    import os
+    import signal
+    code = ("import sys, time\nfrom pmkg.server import OxigraphServer\n"
+            "s = OxigraphServer().start()\nprint(s.process.pid, flush=True)\ntime.sleep(600)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    for _ in range(200):  # the kernel delivers SIGKILL to the child; wait until it is reaped by init
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        try:
+            with open(f"/proc/{child}/stat", encoding="ascii") as fh:
+                if fh.read().split(") ")[1].startswith("Z"):
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the Oxigraph server outlived its killed parent")

@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from pmkg.errors import PmkgError
+from pmkg.safety import die_with_parent
 from pmkg.store import STORE_DIR
 
 DEFAULT_PORT = 7878
@@ -111,7 +112,7 @@ class OxigraphServer:
         self._check_port_free()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self._log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
