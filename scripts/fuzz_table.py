@@ -54,19 +54,21 @@ def run(name: str, strategy, check, cases: int, table: dict[str, Counter], bad: 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=2000, help="cases per fuzzer")
+    parser.add_argument("--cases", type=int, default=2000, help="cases per importer fuzzer")
+    parser.add_argument("--field-cases", type=int, default=12000, help="loader field x value cases")
+    parser.add_argument("--mutation-cases", type=int, default=4500, help="loader mutated-file cases")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     table: dict[str, Counter] = {}
     bad: list[str] = []
-    fuzzers = [("loader: field x value", scalar_cases(), check_scalar_case),
-               ("loader: mutated files", mutated_files(), check_mutated_file),
-               ("wos", damaged(wos_files()), check_import_file),
-               ("wos-tab", damaged(wos_tab_files()), check_import_file),
-               ("medline", damaged(medline_files()), check_import_file),
-               ("openalex", damaged(openalex_files()), check_import_file)]
-    for name, strategy, check in fuzzers:
-        run(name, strategy, check, args.cases, table, bad)
+    fuzzers = [("loader: field x value", scalar_cases(), check_scalar_case, args.field_cases),
+               ("loader: mutated files", mutated_files(), check_mutated_file, args.mutation_cases),
+               ("wos", damaged(wos_files()), check_import_file, args.cases),
+               ("wos-tab", damaged(wos_tab_files()), check_import_file, args.cases),
+               ("medline", damaged(medline_files()), check_import_file, args.cases),
+               ("openalex", damaged(openalex_files()), check_import_file, args.cases)]
+    for name, strategy, check, cases in fuzzers:
+        run(name, strategy, check, cases, table, bad)
     lines = ["| fuzzer | cases | accepted | clean errors | crashes | silent wrong | data lost | valid refused |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     total: Counter = Counter()
