@@ -36,8 +36,12 @@ ANSWERS: dict[str, bytes | None] = {
 }
 
 
+SEEN: list[str] = []  # requests that reached the fake endpoint
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
+        SEEN.append(self.path)
         answer = ANSWERS.get(self.path.split("?")[0], b"{}")
         if answer is None:
             self.close_connection = True
@@ -154,3 +158,37 @@ def test_oxigraph_server_dies_with_a_killed_parent(tmp_path: Path) -> None:
     else:
         os.kill(child, signal.SIGKILL)
         pytest.fail("the Oxigraph server outlived its killed parent")
+
+
+@pytest.mark.slow
+def test_serve_refuses_service_and_sends_no_request(sink_build, endpoint: str) -> None:
+    """`pmkg serve` let any client make the server fetch any URL through SERVICE."""
+    import queue
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from pmkg.server import free_port
+    root, _ = sink_build
+    port = free_port()
+    proc = subprocess.Popen([PMKG, "serve", "--port", str(port), "--root", str(root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True).start()
+    try:
+        assert lines.get(timeout=120).strip() == f"SPARQL endpoint: http://127.0.0.1:{port}/query"
+        url = f"http://127.0.0.1:{port}/query"
+        assert EndpointBackend(url, timeout=30).ask("ASK { ?s ?p ?o }") is True
+        hits_before = len(SEEN)
+        for text in (f"SELECT * WHERE {{ SERVICE <{endpoint}/seen> {{ ?s ?p ?o }} }}",
+                     f"PREFIX e: <{endpoint}/> SELECT * WHERE {{ SERVICE SILENT e:seen {{ ?s ?p ?o }} }}"):
+            with pytest.raises(QueryError, match="HTTP 403"):
+                EndpointBackend(url, timeout=30).select(text)
+            request = urllib.request.Request(url + "?" + urllib.parse.urlencode({"query": text}))
+            with pytest.raises(urllib.error.HTTPError) as exc:
+                urllib.request.urlopen(request, timeout=30)
+            assert b"SERVICE (federated query) is disabled" in exc.value.read()
+        assert len(SEEN) == hits_before
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

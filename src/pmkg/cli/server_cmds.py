@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pmkg.cli.common import RootOption, err_console, reports_errors
 from pmkg.cli.query_cmds import ensure_built
 from pmkg.publish import graph_store_url, publish, short
-from pmkg.server import DEFAULT_BIND, DEFAULT_PORT, serve_snapshot
+from pmkg.server import DEFAULT_BIND, DEFAULT_PORT, free_port, serve_snapshot
 
 
 @contextlib.contextmanager
@@ -67,12 +67,18 @@ def register(app: typer.Typer) -> None:
                                     "included) before the server stops it."),
         root: Path = RootOption,
     ) -> None:
-        """Serve the built graph read-only with Oxigraph's SPARQL server (union default graph) until Ctrl-C."""
+        """Serve the built graph read-only with Oxigraph's SPARQL server (union default graph) until Ctrl-C.
+        SERVICE (federated query) is refused: the server never sends requests to other endpoints."""
+        from pmkg.serve_guard import guard
+
         paths = ensure_built(root)
-        with _stop_on_sigterm(), serve_snapshot(paths.dist, host=bind, port=port, query_timeout=timeout) as server:
-            typer.echo(f"SPARQL endpoint: {server.query_url}")
-            typer.echo(f"Graph Store (read-only): {server.store_url}")
-            err_console.print("serving a read-only snapshot of dist/store; Ctrl-C stops")
+        with _stop_on_sigterm(), serve_snapshot(paths.dist, host=DEFAULT_BIND, port=free_port(),
+                                                query_timeout=timeout) as server, \
+                guard(bind, port, server.url, timeout + 5):
+            shown = "127.0.0.1" if bind in ("0.0.0.0", "") else f"[{bind}]" if ":" in bind else bind
+            typer.echo(f"SPARQL endpoint: http://{shown}:{port}/query")
+            typer.echo(f"Graph Store (read-only): http://{shown}:{port}/store")
+            err_console.print("serving a read-only snapshot of dist/store (SERVICE refused); Ctrl-C stops")
             try:
                 code = server.wait()
             except KeyboardInterrupt:
