@@ -35,6 +35,7 @@ PARSERS: dict[str, Parser] = {"wos": parse_wos, "wos-tab": parse_wos_tab, "opena
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 Progress = Callable[[int], None]
 BATCH_QUADS = 50_000
+COMMITTING = -1  # passed to the progress callback when the reading is done and the commit starts
 
 
 def count_records(fmt: str, path: Path) -> int:
@@ -263,6 +264,8 @@ def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, 
                 progress(report.read)
         out.write(batch)
         _refuse_empty(report, replace_empty)
+        if progress:
+            progress(COMMITTING)
         commit_import(store, report.nquads, out.finish(), g, dist)
     finally:
         out.discard()
