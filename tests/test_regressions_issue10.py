@@ -141,3 +141,52 @@ def test_curated_string_with_newline_writes_valid_ntriples() -> None:
     assert nt.count("\n") == 1 and nq.count("\n") == 1
     (parsed,) = ox.parse(nq.encode(), format=ox.RdfFormat.N_QUADS)
     assert parsed.object.value == str(quad[2])
+
+
+# ---------------------------------------------------------------- importers
+
+def _parse(fmt: str, path: Path) -> tuple[list, list[Problem]]:
+    from pmkg.importers.model import Malformed
+    from pmkg.importers.run import PARSERS
+    items = list(PARSERS[fmt](path, path.name))
+    return ([i for i in items if not isinstance(i, Malformed)], [i.problem for i in items if isinstance(i, Malformed)])
+
+
+def test_truncated_tab_delimited_row_is_reported_not_imported_as_complete(tmp_path: Path) -> None:
+    path = tmp_path / "tab.txt"
+    path.write_text("PT\tTI\tSO\tPY\tUT\nJ\tWhole\tJ\t2020\tWOS:1\nJ\tCut off", encoding="utf-8")
+    papers, (problem,) = _parse("wos-tab", path)
+    assert [p.wos_id for p in papers] == ["WOS:1"]
+    assert problem.line == 3 and "truncated row" in problem.message
+
+
+def test_truncated_medline_record_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "medline.txt"
+    path.write_text("PMID- 1\nTI  - Whole record\nDP  - 2020\n\nPMID- 2\nTI  - Cut in the mi", encoding="utf-8")
+    papers, (problem,) = _parse("medline", path)
+    assert [p.pmid for p in papers] == ["1"]
+    assert (problem.line, problem.record_id) == (5, "PMID 2") and "truncated" in problem.message
+
+
+def test_cr_only_medline_file_keeps_every_record(tmp_path: Path) -> None:
+    path = tmp_path / "mac.txt"
+    path.write_bytes(b"".join(f"PMID- {i}\rTI  - Record {i}\rDP  - 2020\r\r".encode() for i in range(41)))
+    papers, problems = _parse("medline", path)
+    assert len(papers) == 41 and problems == []
+
+
+@pytest.mark.parametrize(("name", "work"), [
+    ("dict-title", '{"id": "W1", "title": {"en": "x"}, "doi": "10.1/a"}'),
+    ("deep-json", '{"id": "W1", "title": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ("truncated-line", '{"id": "https://openalex.org/W1", "title": "cut'),
+    ("integer-funder-name", '{"id": "W1", "doi": "10.1/a", "funders": [{"display_name": 7}]}'),
+    ("list-institution-name", '{"id": "W1", "doi": "10.1/a", "authorships": [{"institutions": '
+                              '[{"display_name": ["a", "b"]}]}]}'),
+])
+def test_openalex_crash_classes_skip_one_record_not_the_file(tmp_path: Path, name: str, work: str) -> None:
+    path = tmp_path / "works.jsonl"
+    path.write_text(work + "\n" + '{"id": "https://openalex.org/W2", "title": "Fine", "doi": "10.1/b"}\n',
+                    encoding="utf-8")
+    papers, (problem,) = _parse("openalex", path)
+    assert [p.openalex_id for p in papers] == ["W2"]
+    assert (problem.file, problem.line, problem.record_id) == ("works.jsonl", 1, "W1"), str(problem)

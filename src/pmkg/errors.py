@@ -22,7 +22,11 @@ class Problem:
         parts = [p for p in (where, self.record_id) if p]
         head = " ".join(parts)
         text = f"{head}: {self.message}" if head else self.message
-        return f"{text} (hint: {self.hint})" if self.hint else text
+        text = f"{text} (hint: {self.hint})" if self.hint else text
+        return text.translate(ONE_LINE)  # a value quoted in a message must not break the line
+
+
+ONE_LINE = {ord("\n"): "\\n", ord("\r"): "\\r", 0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 class PmkgError(Exception):

@@ -9,6 +9,7 @@ with file, line and record id.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -228,16 +229,20 @@ def check_references(records: list[Record]) -> tuple[dict[str, str], list[Proble
 def load_kg(root: Path) -> KG:
     """Load every ``*.yaml`` under ``root`` (sorted, recursive); raise with all problems."""
     if not root.is_dir():
-        raise InputError(f"no curated data folder at {root}", hint="run from the project root or pass --kg")
+        raise InputError(f"no curated data folder at {root}", hint="run from the project root or pass --root")
     files = sorted(p for p in root.rglob("*.yaml") if p.is_file())
     if not files:
         raise InputError(f"no YAML files under {root}")
     records: list[Record] = []
     problems: list[Problem] = []
-    for path in files:
-        recs, probs = load_file(path, root.parent)
-        records += recs
-        problems += probs
+    gc.disable()  # building many small objects: the cyclic collector would rescan them again and again
+    try:
+        for path in files:
+            recs, probs = load_file(path, root.parent)
+            records += recs
+            problems += probs
+    finally:
+        gc.enable()
     kinds_by_id, ref_problems = check_references(records)
     problems += ref_problems
     if problems:

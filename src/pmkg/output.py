@@ -12,6 +12,7 @@ import io
 import json
 
 from rich.table import Table
+from rich.text import Text
 
 from pmkg.namespaces import ID
 from pmkg.query import PREFIXES, Result, Value
@@ -83,11 +84,13 @@ def to_markdown(result: Result, iris: bool = False) -> str:
 
 
 def to_table(result: Result, title: str | None = None, iris: bool = False) -> Table:
-    table = Table(title=title, show_lines=False)
+    """A rich table; every value is plain ``Text``, never markup, so a title like
+    ``[in Chinese] …`` shows as written and a ``[/]`` in the data cannot crash the output."""
+    table = Table(title=Text(title) if title else None, show_lines=False)
     for col in result.columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(Text(col), overflow="fold")
     for row in result.rows:
-        table.add_row(*[cell(v, iris) for v in row])
+        table.add_row(*[Text(cell(v, iris)) for v in row])
     return table
 
 

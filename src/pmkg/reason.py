@@ -16,11 +16,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import owlready2
+import owlready2.reasoning
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.collection import Collection
 
 from pmkg.errors import PmkgError, Problem, ValidationFailed
 from pmkg.map import Mapped, Triple
+from pmkg.safety import die_with_parent
 
 Types = dict[URIRef, set[URIRef]]
 
@@ -109,6 +111,8 @@ def reason(ontology: Graph, mapped: Mapped) -> tuple[set[Triple], dict[str, floa
         graph.add(t)
         if t[1] == RDF.type:  # OWL 2 DL: declare individuals so owlready2 lists them
             graph.add((t[0], RDF.type, OWL.NamedIndividual))
+    # HermiT's Java dies with us (kill -9 included): owlready2 passes these to subprocess
+    owlready2.reasoning._subprocess_kargs["preexec_fn"] = die_with_parent
     with tempfile.TemporaryDirectory(prefix=f"pmkg-reason-{os.getpid()}-") as tmp:  # pid: safety.clean_leftovers
         path = Path(tmp) / "input.nt"
         path.write_text(graph.serialize(format="nt"), encoding="utf-8")
@@ -121,7 +125,7 @@ def reason(ontology: Graph, mapped: Mapped) -> tuple[set[Triple], dict[str, floa
         except owlready2.OwlReadyInconsistentOntologyError as exc:
             problems = explain_clashes(ontology, data, mapped) or [
                 Problem("HermiT found the ontology plus data inconsistent, and no disjoint-class clash "
-                        "explains it", hint="bisect the YAML files with `pmkg validate --kg`")]
+                        "explains it", hint="bisect: `pmkg validate --root COPY` with some YAML files removed")]
             raise ValidationFailed("the ontology plus data is inconsistent", problems=problems) from exc
         except FileNotFoundError as exc:
             raise PmkgError("Java is needed for the HermiT reasoner and was not found",

@@ -19,6 +19,7 @@ import errno
 import fcntl
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ REASON_PREFIX = "pmkg-reason-"
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 STALE_SECONDS = 6 * 3600
+PR_SET_PDEATHSIG = 1
 
 
 @contextlib.contextmanager
@@ -143,3 +145,13 @@ def clean_leftovers(dist: Path, imports: Path | None = None) -> list[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
             removed.append(tmp)
     return removed
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` for child processes (Oxigraph server, HermiT's Java): the kernel kills
+    the child when pmkg dies, even by kill -9, so no orphan keeps a port or a CPU busy."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: nothing to do
+        pass

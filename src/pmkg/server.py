@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from pmkg.errors import PmkgError
+from pmkg.safety import die_with_parent
 from pmkg.store import STORE_DIR
 
 DEFAULT_PORT = 7878
@@ -111,7 +112,7 @@ class OxigraphServer:
         self._check_port_free()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self._log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -178,7 +179,8 @@ class OxigraphServer:
 
 
 @contextlib.contextmanager
-def serve_snapshot(dist: Path, *, host: str = DEFAULT_BIND, port: int = DEFAULT_PORT) -> Iterator[OxigraphServer]:
+def serve_snapshot(dist: Path, *, host: str = DEFAULT_BIND, port: int = DEFAULT_PORT,
+                   query_timeout: int | None = None) -> Iterator[OxigraphServer]:
     """Serve a read-only copy of ``dist/store`` (union default graph); the copy is removed afterwards."""
     source = dist / STORE_DIR
     if not source.is_dir():
@@ -189,7 +191,7 @@ def serve_snapshot(dist: Path, *, host: str = DEFAULT_BIND, port: int = DEFAULT_
             shutil.copytree(source, snapshot, ignore=shutil.ignore_patterns("LOCK"))
         except OSError as exc:
             raise ServerError(f"cannot copy the store {source}: {exc}") from exc
-        server = OxigraphServer(snapshot, host=host, port=port, read_only=True)
+        server = OxigraphServer(snapshot, host=host, port=port, read_only=True, query_timeout=query_timeout)
         with server:
             yield server
 

@@ -37,6 +37,7 @@ FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+
 # What libyaml refuses, plus C1 controls, which no curated text needs.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+COLLECTION_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 STR_TAGS = {"tag:yaml.org,2002:str", "!"}
 
 # Line trees: a scalar's line (int), a mapping (line, {key: (key line, subtree)}),
@@ -118,6 +119,10 @@ class _Builder:
                               "quote the value instead", line)
         if event.implicit[0] and event.style in ("", None) and event.tag is None:
             return resolve_plain(event.value)
+        bad = CONTROL.search(event.value)  # written as an escape ("\u001e") in a double-quoted string
+        if bad:
+            raise YamlProblem(f"control character U+{ord(bad.group()):04X} (an escape in a quoted string) "
+                              "is not allowed; delete it", line)
         return event.value
 
     def _alias(self, event: Any) -> tuple[Any, Lines]:
@@ -165,7 +170,7 @@ class _Builder:
                 anchor = event.anchor
             elif isinstance(event, yaml.AliasEvent):
                 done, anchor = self._alias(event), None
-            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            elif isinstance(event, COLLECTION_START):
                 self._check_collection(event, len(stack))
                 mapping = isinstance(event, yaml.MappingStartEvent)
                 line = event.start_mark.line + 1

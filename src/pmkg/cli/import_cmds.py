@@ -87,18 +87,21 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         from pmkg.cli.query_cmds import ensure_built
-        from pmkg.importers.run import PARSERS, count_records, import_files
+        from pmkg.importers.run import COMMITTING, PARSERS, count_records, import_files
 
         if fmt not in PARSERS:
             raise typer.BadParameter(f"'{fmt}' is not one of: {', '.join(PARSERS)}", param_hint="FORMAT")
         paths = ensure_built(root)
         total = sum(count_records(fmt, f) for f in files if f.is_file())
-        columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]} records/s"), TimeElapsedColumn())
         with Progress(*columns, console=err_console, transient=True) as bar:
-            task = bar.add_task("import", total=total or None, rate="-")
+            task = bar.add_task("importing", total=total or None, rate="-")
 
             def step(done: int) -> None:
+                if done == COMMITTING:
+                    bar.update(task, description="writing imports/ and dist/store")
+                    return
                 if done % 200 == 0 or done == total:
                     elapsed = bar.tasks[0].elapsed or 0.0
                     bar.update(task, completed=done, rate=f"{done / elapsed:,.0f}" if elapsed else "-")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +60,29 @@ def backend_for(root: Path, endpoint: str | None) -> Backend:
     from pmkg.query import EmbeddedBackend
     from pmkg.store import open_store
     return EmbeddedBackend(open_store(ensure_built(root).dist))
+
+
+@contextlib.contextmanager
+def service_deadline(services: list[str], seconds: float) -> Iterator[None]:
+    """End the process with a clear message if a query calling SERVICE runs past ``seconds``:
+    Oxigraph's SERVICE client has no timeout, and the embedded query cannot be interrupted."""
+    if not services:
+        yield
+        return
+
+    def give_up() -> None:
+        sys.stderr.write(f"error: the query did not finish within {seconds:g} s (SERVICE "
+                         f"{', '.join(services)} did not answer in time); raise --timeout to wait longer\n")
+        sys.stderr.flush()
+        os._exit(2)
+
+    timer = threading.Timer(seconds, give_up)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def parse_params(items: list[str]) -> dict[str, str]:
@@ -221,9 +249,15 @@ def register(app: typer.Typer) -> None:
         iris: bool = IrisOption,
         bom: bool = BomOption,
         endpoint: str = EndpointOption,
+        allow_service: list[str] = typer.Option([], "--allow-service", metavar="URL", help="Let a SERVICE "
+                                                "clause call this endpoint (repeat for several); SERVICE is "
+                                                "refused otherwise."),
+        timeout: float = typer.Option(None, "--timeout", help="Seconds a query with SERVICE may take "
+                                      "(default: PMKG_TIMEOUT or 30)."),
         root: Path = RootOption,
     ) -> None:
-        """Run any SPARQL SELECT query (text or file) on the built graph (or --endpoint)."""
+        """Run any SPARQL SELECT query (text or file) on the built graph (or --endpoint).
+        SERVICE (federated query) only to endpoints given with --allow-service."""
         path = Path(query)
         text = query
         try:
@@ -231,5 +265,14 @@ def register(app: typer.Typer) -> None:
                 text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise PmkgError(f"cannot read {query}: {exc}") from exc
-        emit(backend_for(root, endpoint).select(text), fmt, out=out, iris=iris, bom=bom,
-             meta=result_meta(f"pmkg sparql: {text}", {}, root, endpoint))
+        if endpoint:
+            emit(backend_for(root, endpoint).select(text), fmt, out=out, iris=iris, bom=bom,
+                 meta=result_meta(f"pmkg sparql: {text}", {}, root, endpoint))
+            return
+        from pmkg.remote import default_timeout
+        from pmkg.service import check_service
+        services = check_service(text, allow_service)
+        backend = backend_for(root, None)
+        with service_deadline(services, timeout if timeout is not None else default_timeout()):
+            result = backend.select(text)
+        emit(result, fmt, out=out, iris=iris, bom=bom, meta=result_meta(f"pmkg sparql: {text}", {}, root, endpoint))

@@ -83,18 +83,23 @@ def register(app: typer.Typer) -> None:
         queries as an API (/api/queries) on one port, read-only, until Ctrl-C."""
         paths = ensure_built(root)
         if oxigraph:
-            serve_oxigraph(paths.dist, bind, port)
+            serve_oxigraph(paths.dist, bind, port, round(timeout))
             return
         serve_site(paths, bind, port, site, timeout, workers, allow_service)
 
 
-def serve_oxigraph(dist: Path, bind: str, port: int) -> None:
-    from pmkg.server import serve_snapshot
+def serve_oxigraph(dist: Path, bind: str, port: int, timeout: int) -> None:
+    """Oxigraph's own SPARQL server behind a small guard that refuses SERVICE (Oxigraph has no switch for it)."""
+    from pmkg.serve_guard import guard
+    from pmkg.server import DEFAULT_BIND, free_port, serve_snapshot
 
-    with _stop_on_sigterm(), serve_snapshot(dist, host=bind, port=port) as server:
-        typer.echo(f"SPARQL endpoint: {server.query_url}")
-        typer.echo(f"Graph Store (read-only): {server.store_url}")
-        err_console.print("serving a read-only snapshot of dist/store; Ctrl-C stops")
+    with _stop_on_sigterm(), serve_snapshot(dist, host=DEFAULT_BIND, port=free_port(),
+                                            query_timeout=timeout) as server, \
+            guard(bind, port, server.url, timeout + 5):
+        shown = "127.0.0.1" if bind in ("0.0.0.0", "") else f"[{bind}]" if ":" in bind else bind
+        typer.echo(f"SPARQL endpoint: http://{shown}:{port}/query")
+        typer.echo(f"Graph Store (read-only): http://{shown}:{port}/store")
+        err_console.print("serving a read-only snapshot of dist/store (SERVICE refused); Ctrl-C stops")
         try:
             code = server.wait()
         except KeyboardInterrupt:

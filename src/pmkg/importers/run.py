@@ -37,6 +37,8 @@ PARSERS: dict[str, Parser] = {"wos": parse_wos, "wos-tab": parse_wos_tab, "opena
                               "medline": parse_medline}
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 Progress = Callable[[int], None]
+BATCH_QUADS = 50_000
+COMMITTING = -1  # passed to the progress callback when the reading is done and the commit starts
 
 
 def count_records(fmt: str, path: Path) -> int:
@@ -85,21 +87,37 @@ class ImportReport:
             raise PmkgError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def _write_temp(path: Path, data: bytes) -> Path:
-    """``data`` in a fsync'd temp file next to ``path`` (renamed over it by the caller)."""
-    with disk_errors(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return Path(tmp)
+class QuadFile:
+    """N-Quads streamed to a temp file next to ``path`` (renamed over it on commit), so an
+    import holds one batch of papers in memory, not every quad of the file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        with disk_errors(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        self.tmp = Path(tmp)
+        self.fh = os.fdopen(fd, "wb")
+
+    def write(self, quads: list[ox.Quad]) -> None:
+        with disk_errors(self.path):
+            self.fh.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+        self.count += len(quads)
+
+    def finish(self) -> Path:
+        """Flush and fsync; the temp file, ready to be renamed."""
+        with disk_errors(self.path):
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+            os.chmod(self.tmp, 0o644)
+        return self.tmp
+
+    def discard(self) -> None:
+        if not self.fh.closed:
+            self.fh.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -110,17 +128,15 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def commit_import(store: ox.Store, path: Path, data: bytes, graph: ox.NamedNode, quads: list[ox.Quad],
-                  dist: Path | None) -> None:
+def commit_import(store: ox.Store, path: Path, tmp: Path, graph: ox.NamedNode, dist: Path | None) -> None:
     """Replace ``imports/<id>.nq`` and the store's graph together, or neither.
 
-    The manifest marks the import "in flux" first; the file is written to a temp
-    file, fsync'd and renamed; then the store graph is replaced.  If the store
+    The manifest marks the import "in flux" first; the fsync'd temp file ``tmp``
+    is renamed over ``path``; then the store graph is replaced.  If the store
     update fails (disk full …) the previous file is put back and its graph
     reloaded.  If the process dies half-way, the "in flux" mark makes the next
     command reload the graph from the file (``store.sync_imports``).
     """
-    tmp = _write_temp(path, data)
     prev = path.with_name(f".{path.name}.prev-{os.getpid()}")
     had_old = path.exists()
     old_state = file_state(path) if had_old else None
@@ -136,7 +152,7 @@ def commit_import(store: ox.Store, path: Path, data: bytes, graph: ox.NamedNode,
             with disk_errors(dist / STORE_DIR if dist else path):
                 if store.contains_named_graph(graph):
                     store.remove_graph(graph)
-                store.bulk_extend(quads)
+                store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
                 store.flush()
         except BaseException:
             _roll_back(store, path, prev if had_old else None, graph, dist, old_state)
@@ -223,6 +239,18 @@ def _read(fmt: str, files: list[Path], report: ImportReport, strict: bool) -> It
             yield item
 
 
+def _refuse_empty(report: ImportReport, replace_empty: bool) -> None:
+    """An import that reads nothing never replaces an earlier one (unless --replace-empty)."""
+    if report.imported or replace_empty:
+        return
+    kept = " and the earlier import of it is kept" if report.nquads.exists() else ""
+    message = (f"no record could be imported (read {report.read}, skipped {report.skipped}): "
+               f"nothing was written{kept}")
+    raise InputError(message, problems=[*report.problems[:20], Problem(
+        message, record_id=report.source_id,
+        hint="check the format and the file; --replace-empty replaces the import with an empty one")])
+
+
 def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, source_id: str,
                 strict: bool = False, replace_empty: bool = False, progress: Progress | None = None,
                 dist: Path | None = None, registries: dict[str, Path | None] | None = None) -> ImportReport:
@@ -232,24 +260,25 @@ def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, 
     report = ImportReport(source_id, g.value, imports / f"{source_id}.nq")
     resolver = Resolver(load_curated(store))
     registry = registry_resolvers(store, **registries) if registries else None
-    quads: dict[ox.Quad, None] = dict.fromkeys(document_quads(source_id, [p.name for p in files], fmt))
-    for paper in _read(fmt, files, report, strict):
-        for quad in paper_quads(paper, resolver, g, report.tally, registry):
-            quads[quad] = None
-        report.imported += 1
+    out = QuadFile(report.nquads)
+    try:
+        out.write(document_quads(source_id, [p.name for p in files], fmt))
+        batch: list[ox.Quad] = []
+        for paper in _read(fmt, files, report, strict):
+            batch += dict.fromkeys(paper_quads(paper, resolver, g, report.tally, registry))  # papers never share a quad
+            report.imported += 1
+            if len(batch) > BATCH_QUADS:
+                out.write(batch)
+                batch = []
+            if progress:
+                progress(report.read)
+        out.write(batch)
+        _refuse_empty(report, replace_empty)
         if progress:
-            progress(report.read)
-    if report.imported == 0 and not replace_empty:
-        kept = " and the earlier import of it is kept" if report.nquads.exists() else ""
-        raise InputError(f"no record could be imported (read {report.read}, skipped {report.skipped}): "
-                         f"nothing was written{kept}", record_id=source_id, problems=[
-                             *report.problems[:20], Problem(
-                                 f"no record could be imported (read {report.read}, skipped {report.skipped}): "
-                                 f"nothing was written{kept}", record_id=source_id,
-                                 hint="check the format and the file; --replace-empty replaces the import "
-                                      "with an empty one")])
-    data = ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS)
-    commit_import(store, report.nquads, data, g, list(quads), dist)
-    report.quads = len(quads)
+            progress(COMMITTING)
+        commit_import(store, report.nquads, out.finish(), g, dist)
+    finally:
+        out.discard()
+    report.quads = out.count
     report.seconds = time.perf_counter() - start
     return report
