@@ -80,3 +80,12 @@ def test_import_error_exit_code_was_zero(import_project: Path) -> None:  # noqa:
     so `pmkg import wos missing.txt` printed an error and exited 0."""
     done = pmkg(import_project, "import", "wos", str(import_project / "missing.txt"), "--no-registries")
     assert done.returncode == 2 and "no such file" in done.stderr
+
+
+def test_reimport_lost_its_registry_organisations(import_project: Path) -> None:  # noqa: F811
+    """Regression: a second import read the organisations minted by the first (their pm:rorId) as curated
+    links, pointed at them without minting, and its imports/<id>.nq lacked their quads."""
+    for _ in range(2):
+        assert pmkg(import_project, "import", "wos", str(WOS), "--source-id", "again", *REGISTRIES).returncode == 0
+        text = (import_project / "imports" / "again.nq").read_text(encoding="utf-8")
+        assert '<https://w3id.org/pmkg/id/organisation/ror-02djqfd08> <https://w3id.org/pmkg/ontology#rorId>' in text
