@@ -152,8 +152,9 @@ class AffiliationMatcher:
 
     def _narrow(self, hit: _Hit, country: str | None, cities: set[str]) -> list[str]:
         ids = list(dict.fromkeys(self._current(i) for i in hit.ids if self.ix.orgs[i].status != "withdrawn"))
-        if country:
-            ids = [i for i in ids if self.ix.orgs[i].country in (country, None)]
+        if country:  # WoS writes "Hong Kong, Peoples R China"; ROR has Hong Kong and Macau apart
+            accepted = {country, None} | ({"HK", "MO"} if country == "CN" else set())
+            ids = [i for i in ids if self.ix.orgs[i].country in accepted]
         in_city = [i for i in ids if cities & {name_key(c) for c in self.ix.orgs[i].cities}]
         if hit.method == "acronym":
             ids = in_city
