@@ -56,6 +56,7 @@ class PM(DefinedNamespace):
     Publication: URIRef
     Recommendation: URIRef
     Region: URIRef
+    RegistryOrganisation: URIRef
     Regulation: URIRef
     Report: URIRef
     ResearchAndTechnologyOrganisation: URIRef
@@ -73,6 +74,7 @@ class PM(DefinedNamespace):
     affiliatedActor: URIRef
     affiliation: URIRef
     affiliationCountry: URIRef
+    affiliationStringCount: URIRef
     citation: URIRef
     citedIn: URIRef
     city: URIRef
@@ -95,6 +97,7 @@ class PM(DefinedNamespace):
     formerName: URIRef
     foundedBy: URIRef
     funderDoi: URIRef
+    funderStringCount: URIRef
     funds: URIRef
     grantNumber: URIRef
     identifier: URIRef
@@ -127,6 +130,7 @@ class PM(DefinedNamespace):
     programmeKind: URIRef
     quote: URIRef
     rank: URIRef
+    registryType: URIRef
     responsible: URIRef
     role: URIRef
     rorId: URIRef
