@@ -80,7 +80,8 @@ def load_sets(gold: Path) -> dict[str, list[tuple[str, set[str]]]]:
     if WOS_GOLD.is_file():
         with WOS_GOLD.open(encoding="utf-8") as fh:
             rows = [r for r in csv.DictReader(line for line in fh if not line.startswith("#"))]
-        sets["wos-chinese (own)"] = [(r["input"], {short(u) for u in r["ror_ids"].split()}) for r in rows]
+        sets["wos-chinese (own)"] = [(r["input"], {short(u) for u in r["ror_ids"].split()}
+                                      | ({"absent:" + r["absent"]} if r["absent"] else set())) for r in rows]
     return sets
 
 
@@ -135,7 +136,7 @@ def main() -> None:
         lines.append(f"| {name} | {s.strings} | {s.precision:.3f} | {s.recall:.3f} | {s.out_strings} | {rate:.3f} |")
         if args.errors == "dev" and ("dev" in name or name in ("s2aff train", "s2aff val") or "own" in name):
             for text, gold, pred in s.errors:
-                print(f"[{name}] {text}\n   gold {sorted(gold)} {[index.orgs[g].name for g in gold]}\n"
+                print(f"[{name}] {text}\n   gold {sorted(gold)} {[index.orgs[g].name for g in gold if g in known]}\n"
                       f"   pred {sorted(pred)} {[index.orgs[p].name for p in pred]}")
     rate = speed(lambda: AffiliationMatcher(index), all_strings)
 

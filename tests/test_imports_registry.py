@@ -80,3 +80,31 @@ def test_import_error_exit_code_was_zero(import_project: Path) -> None:  # noqa:
     so `pmkg import wos missing.txt` printed an error and exited 0."""
     done = pmkg(import_project, "import", "wos", str(import_project / "missing.txt"), "--no-registries")
     assert done.returncode == 2 and "no such file" in done.stderr
+
+
+def test_reimport_lost_its_registry_organisations(import_project: Path) -> None:  # noqa: F811
+    """Regression: a second import read the organisations minted by the first (their pm:rorId) as curated
+    links, pointed at them without minting, and its imports/<id>.nq lacked their quads."""
+    for _ in range(2):
+        assert pmkg(import_project, "import", "wos", str(WOS), "--source-id", "again", *REGISTRIES).returncode == 0
+        text = (import_project / "imports" / "again.nq").read_text(encoding="utf-8")
+        assert '<https://w3id.org/pmkg/id/organisation/ror-02djqfd08> <https://w3id.org/pmkg/ontology#rorId>' in text
+
+
+def test_funders_query_reports_coverage_and_unresolved_strings(import_project: Path) -> None:  # noqa: F811
+    """CAS papers of the fixture: record 1 (Chinese Acad Sci, Inst Automat) has 4 funder strings, of which
+    "Funds" names nobody; record 3 (SIAT) has 2, both curated: 5 of 6 resolve (83.3 %)."""
+    assert pmkg(import_project, "import", "wos", str(WOS), "--source-id", "cov", *REGISTRIES).returncode == 0
+    args = ["query", "funders-of-affiliated-papers", "--param", "source=import-cov", "--format", "csv"]
+    done = pmkg(import_project, *args)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert list(rows[0]) == ["funder", "funderLabel", "papers", "share", "allPapers", "funderStringsResolved",
+                             "affiliationStringsResolved"]
+    assert {(r["allPapers"], r["funderStringsResolved"]) for r in rows} == {("2", "83.3")}
+    unresolved = pmkg(import_project, *args, "--param", "show-unresolved=true")
+    assert [(r["funder"], r["funderLabel"]) for r in csv.DictReader(io.StringIO(unresolved.stdout))] == \
+        [("unresolved", "Funds")]
+    # the registry unit counts for CAS only with its sub-organisations
+    alone = pmkg(import_project, *args, "--param", "org=ror-022c3hy66", "--param", "include-suborgs=false")
+    assert {r["allPapers"] for r in csv.DictReader(io.StringIO(alone.stdout))} == {"1"}

@@ -18,7 +18,7 @@ import yaml
 from pmkg.errors import QueryError
 
 PARAM_TYPES = ("string", "integer", "boolean", "year", "date", "enum", "entity")
-ENTITY_KINDS = ("actor", "place", "topic", "person", "programme", "policy", "event", "item",
+ENTITY_KINDS = ("actor", "organisation", "place", "topic", "person", "programme", "policy", "event", "item",
                 "document", "collaboration", "concept", "any")
 
 

@@ -63,6 +63,7 @@ class PM(DefinedNamespace):
     Rank: URIRef
     Recommendation: URIRef
     Region: URIRef
+    RegistryOrganisation: URIRef
     Regulation: URIRef
     Renaming: URIRef
     Report: URIRef
@@ -83,6 +84,7 @@ class PM(DefinedNamespace):
     affiliatedActor: URIRef
     affiliation: URIRef
     affiliationCountry: URIRef
+    affiliationStringCount: URIRef
     citation: URIRef
     citedIn: URIRef
     city: URIRef
@@ -108,6 +110,7 @@ class PM(DefinedNamespace):
     formerName: URIRef
     foundedBy: URIRef
     funderDoi: URIRef
+    funderStringCount: URIRef
     funds: URIRef
     grantNumber: URIRef
     identifier: URIRef
@@ -147,6 +150,7 @@ class PM(DefinedNamespace):
     rankReason: URIRef
     refersTo: URIRef
     region: URIRef
+    registryType: URIRef
     renaming: URIRef
     responsible: URIRef
     role: URIRef

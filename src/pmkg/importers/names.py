@@ -42,6 +42,8 @@ ABBREV = {
     "programs": "program", "programmes": "program", "plan": "plan", "funds": "fund", "fund": "fund",
     "council": "council", "committee": "comm", "comm": "comm", "agricultural": "agr", "agriculture": "agr",
     "environmental": "environm", "environment": "environm", "management": "management",
+    "telecommunications": "telecommun", "telecommunication": "telecommun", "pulmonary": "pulm",
+    "technical": "tech", "tech": "tech",
 }
 # words that do not by themselves name one organisation: a key made only of these
 # ("University Hospital", "Center for Precision Medicine") is too generic to trust out of context

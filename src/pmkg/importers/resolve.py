@@ -109,7 +109,8 @@ def load_curated(store: ox.Store) -> Curated:
         if iri in targets:
             targets[iri].in_china = True
     ror = {rid.rsplit("/", 1)[-1].lower(): iri
-           for iri, rid in _rows(backend, prefixes + "SELECT ?t ?r WHERE { ?t pm:rorId ?r }")}
+           for iri, rid in _rows(backend, prefixes + "SELECT ?t ?r WHERE { ?t pm:rorId ?r . ?t a ?k . "
+                                                  "FILTER(?k IN (pm:Actor, pm:Programme)) }")}
     places: dict[str, str] = {}
     iso: dict[str, str] = {}
     for place, name, country, code in _rows(backend, prefixes + """SELECT ?p ?n ?c ?code WHERE {

@@ -1,7 +1,8 @@
 """On-disk indexes of ROR and the Open Funder Registry.
 
 An index is a pickled :class:`RorIndex` / :class:`FunderIndex` in the cache directory
-(``$PMKG_CACHE`` or ``~/.cache/pmkg``), named after the dump's SHA-256: size and mtime
+(``$PMKG_CACHE`` or ``~/.cache/pmkg``), named after the dump's SHA-256 and a hash of the
+code that builds it (``code_version``): size and mtime
 are checked first (cheap), the hash only when they differ from the last build, so an
 unchanged dump reuses its index and a changed one is rebuilt.  :func:`load_ror` and
 :func:`load_funders` say which happened through ``note``.
@@ -287,6 +288,17 @@ def _digest(paths: list[Path]) -> str:
     return h.hexdigest()[:24]
 
 
+def code_version() -> str:
+    """A hash of the code that shapes an index (name normalisation, index building): a changed key
+    function must not reuse an index built with the old one."""
+    from pmkg.importers import names
+
+    h = hashlib.sha256()
+    for module in (names.__file__, __file__):
+        h.update(Path(module).read_bytes())
+    return h.hexdigest()[:8]
+
+
 def _stamp(paths: list[Path]) -> list[list[float]]:
     return [[p.stat().st_size, p.stat().st_mtime] for p in paths]
 
@@ -307,7 +319,7 @@ def cached(kind: str, paths: list[Path], build: Callable[[], Any], note: Note, c
     except (OSError, ValueError, KeyError):
         pass
     digest = digest or _digest(paths)
-    target = cache / f"{kind}-v{INDEX_VERSION}-{digest}.pickle"
+    target = cache / f"{kind}-v{INDEX_VERSION}-{code_version()}-{digest}.pickle"
     if target.is_file():
         try:
             with target.open("rb") as fh:

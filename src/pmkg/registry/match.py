@@ -38,6 +38,8 @@ SEGMENT_SPLIT = re.compile(r"\s*(?:[,;/]|\s-\s|\s–\s|\(|\)|\[|\]|\|)\s*")
 GLUED = re.compile(r"(?<=[a-z]{4})(?=[A-ZÀ-Ý][a-zà-ÿ])")  # "EngineeringNanjing University": a lost separator
 ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Z0-9&-]*$")
 MAX_WINDOW = 14
+ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth", "7": "seventh",
+            "8": "eighth", "9": "ninth", "10": "tenth"}
 UNIT = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|institute|laboratory|lab|center|centre|"
                   r"section|unit|state key laboratory|key laboratory|graduate school|college)\b", re.IGNORECASE)
 US_STATES = frozenset(re.findall(r"[A-Z]{2}", "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI "
@@ -114,11 +116,11 @@ class AffiliationMatcher:
             if ACRONYM.match(seg) and len(seg) >= 3 and seg in self.ix.by_acronym:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_acronym[seg]), "acronym", seg))
             whole = "".join(ws)
-            if s > 0 and "".join(ws) + "".join(seg_words[s - 1]) in self.ix.by_key:
+            if s > 0 and (pair := self._pair(ws, seg_words[s - 1])):
                 # WoS writes a unit after its organisation: "Shandong Univ, Qilu Hosp" = "Qilu Hospital of
-                # Shandong University"
-                key2 = "".join(ws) + "".join(seg_words[s - 1])
-                hits.append(_Hit(s, 0, len(ws), list(self.ix.by_key[key2]), "segment", f"{seg} {segments[s - 1]}"))
+                # Shandong University", "Zhengzhou Univ, Affiliated Hosp 1" = "First Affiliated Hospital of
+                # Zhengzhou University", "Boston Univ, Sch Med" = "Boston University School of Medicine"
+                hits.append(_Hit(s, 0, len(ws), pair, "segment", f"{segments[s - 1]} {seg}"))
                 continue
             if whole in self.ix.by_key:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_key[whole]), "segment", seg))
@@ -139,10 +141,20 @@ class AffiliationMatcher:
                         break
         return _outermost(hits)
 
+    def _pair(self, ws: list[str], before: list[str]) -> list[str]:
+        unit = ws
+        if len(ws) > 1 and ws[-1] in ORDINALS:  # "Affiliated Hosp 1", "Peoples Hosp 7"
+            unit = [ORDINALS[ws[-1]], *ws[:-1]]
+        for k in ("".join(unit) + "".join(before), "".join(before) + "".join(unit)):
+            if k in self.ix.by_key and not is_generic(" ".join(before)):
+                return list(self.ix.by_key[k])
+        return []
+
     def _narrow(self, hit: _Hit, country: str | None, cities: set[str]) -> list[str]:
         ids = list(dict.fromkeys(self._current(i) for i in hit.ids if self.ix.orgs[i].status != "withdrawn"))
-        if country:
-            ids = [i for i in ids if self.ix.orgs[i].country in (country, None)]
+        if country:  # WoS writes "Hong Kong, Peoples R China"; ROR has Hong Kong and Macau apart
+            accepted = {country, None} | ({"HK", "MO"} if country == "CN" else set())
+            ids = [i for i in ids if self.ix.orgs[i].country in accepted]
         in_city = [i for i in ids if cities & {name_key(c) for c in self.ix.orgs[i].cities}]
         if hit.method == "acronym":
             ids = in_city

@@ -74,12 +74,12 @@ class Minter:
             return hits
         out = list(hits)
         for rid in ror_ids:
-            if rid in self.by_ror or rid not in self.ror.orgs:
+            if rid not in self.ror.orgs or self.by_ror.get(rid) in out:
                 continue
             above = {self.by_ror[a] for a in self._ancestors(rid) if a in self.by_ror}
             for i, h in enumerate(out):
                 if h in above:
-                    out[i] = self.org(rid)
+                    out[i] = self.org(rid)  # a curated actor when one is linked to the unit
         return tuple(dict.fromkeys(out))
 
     def _ancestors(self, ror_id: str) -> set[str]:

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 from pmkg.importers.model import Affiliation
 from pmkg.importers.resolve import PM, Resolver, load_curated
+from pmkg.namespaces import ID
 from pmkg.query import EmbeddedBackend
 from pmkg.registry.match import AffiliationMatcher, FunderMatcher
 from pmkg.store import STORE_DIR, open_store
@@ -53,7 +54,8 @@ def load_links(store: ox.Store) -> CuratedLinks:
     ror_of: dict[str, list[str]] = {}
     doi_of: dict[str, list[str]] = {}
     for s, p, o in ((r[0].text, r[1].text, r[2].text) for r in backend.select(
-            f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ <{PM}rorId> <{PM}funderDoi> }} ?s ?p ?o }}").rows):
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ <{PM}rorId> <{PM}funderDoi> }} ?s ?p ?o "
+            f"FILTER(!STRSTARTS(STR(?s), '{ID}organisation/')) }}").rows):  # curated only, not minted
         table = ror_of if p.endswith("rorId") else doi_of
         table.setdefault(s, []).append(o.rsplit("/", 1)[-1] if table is ror_of else o.removeprefix("10.13039/"))
     by_ror = {r: s for s, rs in ror_of.items() for r in rs}
