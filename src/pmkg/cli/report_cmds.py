@@ -11,12 +11,13 @@ from pmkg.catalogue import load_catalogue
 from pmkg.cli.common import RootOption, console, project_paths, reports_errors
 from pmkg.cli.query_cmds import EndpointOption, backend_for, parse_params
 from pmkg.errors import InputError, PmkgError
-from pmkg.report import PLANS, build_report, output_format, render
+from pmkg.report import build_report, output_format, print_pdf, render
+from pmkg.report_plans import PLANS
 from pmkg.store import read_manifest
 
 
 def list_reports() -> Table:
-    table = Table(title="Reports (pmkg report NAME --out FILE.html|FILE.md)")
+    table = Table(title="Reports (pmkg report NAME --out FILE.html|FILE.md|FILE.pdf)")
     table.add_column("name", no_wrap=True)
     table.add_column("summary")
     table.add_column("parameters")
@@ -29,8 +30,8 @@ def register(app: typer.Typer) -> None:
     @app.command("report")
     @reports_errors
     def report_cmd(
-        name: str = typer.Argument(None, help="landscape, actor or partners (see --list)."),
-        out: Path = typer.Option(None, "--out", "-o", help="Output file: .html (self-contained) or .md."),
+        name: str = typer.Argument(None, help="landscape, actor, partners or funders (see --list)."),
+        out: Path = typer.Option(None, "--out", "-o", help="Output file: .html, .md or .pdf."),
         param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE, e.g. entity=bgi or cluster=…"),
         endpoint: str = EndpointOption,
         list_: bool = typer.Option(False, "--list", help="List the reports."),
@@ -41,7 +42,7 @@ def register(app: typer.Typer) -> None:
             console.print(list_reports())
             return
         if out is None:
-            raise InputError("pmkg report needs --out FILE.html or --out FILE.md")
+            raise InputError("pmkg report needs --out FILE.html, FILE.md or FILE.pdf")
         fmt = output_format(out)
         backend = backend_for(root, endpoint)
         paths = project_paths(root)
@@ -49,12 +50,14 @@ def register(app: typer.Typer) -> None:
         catalogue = load_catalogue(paths.root / "queries")
         report = build_report(name, parse_params(param), catalogue, backend, manifest,
                               source=endpoint or str(paths.dist))
-        text = render(report, fmt)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise PmkgError(f"cannot write {out}: {exc}") from exc
+        if fmt == "pdf":
+            print_pdf(render(report, "html"), out)
+        else:
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(render(report, fmt), encoding="utf-8")
+            except OSError as exc:
+                raise PmkgError(f"cannot write {out}: {exc}") from exc
         for note in report.skipped:
             typer.echo(f"note: {note}", err=True)
         shown = sum(1 for s in report.sections if s.tables)
