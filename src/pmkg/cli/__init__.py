@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from pmkg.cli import build_cmds, import_cmds, link_cmds, query_cmds, report_cmds, server_cmds
+from pmkg.cli import build_cmds, import_cmds, link_cmds, query_cmds, report_cmds, search_cmds, server_cmds
 from pmkg.errors import PmkgError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ server_cmds.register(app)
 report_cmds.register(app)
 link_cmds.register(app)
 import_cmds.register(app)
+search_cmds.register(app)
 
 
 def main() -> None:
