@@ -20,7 +20,10 @@ from pmkg.store import open_store, read_manifest
 from tests.browser import chromium_binary, inspect_page, screenshot
 
 PMKG = str(Path(sys.executable).with_name("pmkg"))
-WOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "biblio" / "wos-ai-diagnosis-china-283records.txt"
+# ../shared beside the project (a git worktree sits one level deeper: ../../shared)
+SHARED = next((p / "shared" for p in Path(__file__).resolve().parents[1].parents if (p / "shared").is_dir()),
+              Path("/nonexistent"))
+WOS = SHARED / "data" / "biblio" / "wos-ai-diagnosis-china-283records.txt"
 needs_chromium = pytest.mark.skipif(chromium_binary() is None, reason="chromium is not installed")
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
 

@@ -61,8 +61,9 @@ def sandbox(real_build, tmp_path_factory) -> Path:
     for name in ("ontology", "queries", "scripts"):
         (root / name).symlink_to(ROOT / name)
     (root / ".venv").symlink_to(Path(sys.executable).parents[1])
-    if (ROOT.parent / "shared").is_dir():
-        (base / "shared").symlink_to(ROOT.parent / "shared")
+    shared = next((p / "shared" for p in ROOT.parents if (p / "shared").is_dir()), None)
+    if shared is not None:
+        (base / "shared").symlink_to(shared)
     return root
 
 

@@ -93,9 +93,10 @@ class Panel:
         return self.title + cut
 
 
-def ranked(title: str, bars: Sequence[Bar], top: int | None = None) -> Panel:
-    """The bars sorted by value (largest first, then by label), cut to ``top``; the panel keeps the count."""
-    ordered = sorted(bars, key=lambda b: (-b.value, b.label))
+def ranked(title: str, bars: Sequence[Bar], top: int | None = None, keep_order: bool = False) -> Panel:
+    """The bars sorted by value (largest first, then by label; or in the given order when it is already a
+    ranking), cut to ``top``; the panel keeps the count."""
+    ordered = list(bars) if keep_order else sorted(bars, key=lambda b: (-b.value, b.label))
     return Panel(title, tuple(ordered[:top] if top else ordered), len(ordered))
 
 

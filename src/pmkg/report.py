@@ -180,13 +180,14 @@ class Runner:
                 params[param.name] = self.subject
             else:
                 filter_rows = True
+        key = (name, tuple(sorted(params.items())))
         try:
-            result = run_query(spec, params, self.backend)
+            result = self._cache[key] if key in self._cache else run_query(spec, params, self.backend)
         except PmkgError as exc:
             message = f"`{call_text(name, params)}` failed: {exc}"
             self.problems.append(message)
             return f"Not shown: {message}"
-        self._cache[(name, tuple(sorted(params.items())))] = result
+        self._cache[key] = result
         rows = result.rows
         note = result.notice
         if filter_rows:
@@ -260,7 +261,7 @@ def draw(chart: Chart, key: str, tables: list[Table], runner: Runner | None = No
     results = [(t.label or t.query, t.result) for t in tables if t.result is not None]
     prefix = f"chart-{key}"
     if chart.kind == "bars":
-        panels = [charts.ranked(t.label or chart.title or t.query, bars, chart.top)
+        panels = [charts.ranked(t.label or chart.title or t.query, bars, chart.top, chart.keep_order)
                   for t in tables if (bars := _bars(t, chart))]
         if not panels:
             return None, "No chart: no result has rows with a label and a count."
@@ -394,6 +395,7 @@ class Chart:
     top: int | None = None
     title: str = ""
     xlabel: str = ""
+    keep_order: bool = False
 
 
 @dataclass(frozen=True)

@@ -287,7 +287,8 @@ def _partners(catalogue: dict[str, QuerySpec], params: dict[str, str]) -> list[S
         Section("suggestions", "Suggested Chinese partners", "Each suggestion with its justification: documented "
                 "ties first, then shared topics weighted by how specific they are.",
                 (Run(("chinese-partners-of-eu-clusters",), subject=True),),
-                chart=Chart("bars", ("actorLabel",), "score", title="score"), finish=_suggestions),
+                chart=Chart("bars", ("actorLabel",), "score", title="score (in the query's rank order)",
+                            keep_order=True), finish=_suggestions),
         Section("ties", "The cluster's existing ties", "Collaborations the cluster already has.",
                 _about_subject(TIES), chart="network"),
     ]
