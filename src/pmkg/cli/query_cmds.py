@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shlex
 from pathlib import Path
 
 import typer
@@ -139,7 +140,8 @@ def describe(spec: QuerySpec) -> str:
         lines.append("")
     lines += ["Columns: " + ", ".join(spec.columns), "",
               f"Run: `pmkg query {spec.name}"
-              + "".join(f" --param {p.name}={p.example}" for p in spec.params if p.example is not None) + "`"]
+              + "".join(f" --param {shlex.quote(f'{p.name}={p.example}')}" for p in spec.params
+                        if p.example is not None) + "`"]
     return "\n".join(lines)
 
 
