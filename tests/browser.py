@@ -40,10 +40,25 @@ PROBE = """<script>(function () {
       return {label: s.getAttribute("aria-label") || "", width: r.width, height: r.height,
               marks: s.querySelectorAll("path, rect, line, circle, ellipse, polygon, polyline, use").length,
               texts: s.querySelectorAll("text").length}; });
+    var clipped = [];
+    Array.prototype.forEach.call(document.querySelectorAll("table"), function (t, i) {
+      var r = t.getBoundingClientRect();
+      for (var el = t.parentElement; el && el !== document.body; el = el.parentElement) {
+        var style = getComputedStyle(el), box = el.getBoundingClientRect();
+        var hides = style.overflowX !== "visible" || style.overflowY !== "visible";
+        if (hides && (r.right > box.right + 1 || r.bottom > box.bottom + 1 || el.scrollHeight > el.clientHeight + 1
+                      || el.scrollWidth > el.clientWidth + 1)) {
+          clipped.push("table " + i + " inside " + el.tagName.toLowerCase() + "." + el.className);
+          break;
+        }
+      }
+      if (r.right > document.documentElement.clientWidth + 1) { clipped.push("table " + i + " wider than the page"); }
+    });
     var out = document.createElement("pre");
     out.id = "__PROBE_ID__";
     out.textContent = JSON.stringify({errors: seen.errors, console: seen.console, csp: seen.csp,
-      images: images, svgs: svgs, charts: document.querySelectorAll("figure.chart").length});
+      images: images, svgs: svgs, charts: document.querySelectorAll("figure.chart").length, clipped: clipped,
+      tables: document.querySelectorAll("table").length});
     document.body.appendChild(out);
   });
 })();</script>""".replace("__PROBE_ID__", PROBE_ID)
@@ -66,6 +81,8 @@ class PageReport:
     svgs: list[dict]
     charts: int
     chromium_console: list[str]
+    clipped: list[str]
+    tables: int
 
     def problems(self) -> list[str]:
         """Everything wrong with the page, one line each; empty when it is clean."""
@@ -74,6 +91,7 @@ class PageReport:
         out += [f"CSP violation: {c}" for c in self.csp]
         out += [f"console message: {c}" for c in self.chromium_console]
         out += [f"broken image: {i['src']}" for i in self.images if not i["ok"]]
+        out += [f"clipped: {c}" for c in self.clipped]
         out += [f"empty svg {s['label']!r}: {s['width']}x{s['height']}, {s['marks']} marks" for s in self.svgs
                 if s["width"] < 20 or s["height"] < 20 or s["marks"] < 3]
         return out
@@ -97,7 +115,8 @@ def inspect_page(html: Path) -> PageReport:
     probed = html.with_name(html.stem + ".probe.html")
     probed.write_text(text[: head.end()] + PROBE + text[head.end():], encoding="utf-8")
     try:
-        done = _run(["--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom",
+        done = _run(["--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--window-size=1280,1000",
+                     "--dump-dom",
                      probed.resolve().as_uri()])
     finally:
         probed.unlink()
@@ -107,7 +126,7 @@ def inspect_page(html: Path) -> PageReport:
     data = json.loads(match.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
     console = [m.group(1) for line in done.stderr.splitlines() if (m := CONSOLE_LINE.search(line))]
     return PageReport(data["errors"], data["console"], data["csp"], data["images"], data["svgs"],
-                      data["charts"], console)
+                      data["charts"], console, data["clipped"], data["tables"])
 
 
 def screenshot(html: Path, png: Path, width: int = 1280, height: int = 3000) -> Path:
@@ -117,3 +136,11 @@ def screenshot(html: Path, png: Path, width: int = 1280, height: int = 3000) -> 
     if not png.is_file():
         raise AssertionError(f"no screenshot written (exit {done.returncode}): {done.stderr[-2000:]}")
     return png
+
+
+def print_pdf(html: Path, pdf: Path) -> Path:
+    """Print the page to ``pdf`` as Chromium's print-to-PDF does (the report's print styles apply)."""
+    done = _run(["--no-pdf-header-footer", f"--print-to-pdf={pdf.resolve()}", html.resolve().as_uri()])
+    if not pdf.is_file():
+        raise AssertionError(f"no PDF written (exit {done.returncode}): {done.stderr[-2000:]}")
+    return pdf

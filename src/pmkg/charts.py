@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -65,25 +66,111 @@ def _short(label: str, width: int = 42) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
-def bar_panels(panels: Sequence[tuple[str, Sequence[tuple[str, float]]]], prefix: str, xlabel: str = "") -> str:
-    """Horizontal bar charts side by side, one panel per (title, [(label, value)])."""
-    panels = [(t, list(bars)) for t, bars in panels if bars]
-    if not panels:
+def _wrapped(label: str, width: int = 34) -> str:
+    """A long label on at most two lines (shortened only beyond that), so names are not cut off."""
+    lines = textwrap.wrap(label, width) or [""]
+    return lines[0] if len(lines) == 1 else lines[0] + "\n" + _short(" ".join(lines[1:]), width)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One bar chart: the bars shown (sorted by value) and how many rows the whole result had."""
+
+    title: str
+    bars: tuple[Bar, ...]
+    total: int
+
+    @property
+    def heading(self) -> str:
+        cut = f" (top {len(self.bars)} of {self.total})" if len(self.bars) < self.total else ""
+        return self.title + cut
+
+
+def ranked(title: str, bars: Sequence[Bar], top: int | None = None, keep_order: bool = False) -> Panel:
+    """The bars sorted by value (largest first, then by label; or in the given order when it is already a
+    ranking), cut to ``top``; the panel keeps the count."""
+    ordered = list(bars) if keep_order else sorted(bars, key=lambda b: (-b.value, b.label))
+    return Panel(title, tuple(ordered[:top] if top else ordered), len(ordered))
+
+
+def bar_panels(panels: Sequence[Panel | tuple[str, Sequence[tuple[str, float]]]], prefix: str,
+               xlabel: str = "") -> str:
+    """Horizontal bar charts side by side, one per panel; bars coloured by group, with a legend."""
+    shown = [p if isinstance(p, Panel) else Panel(p[0], tuple(Bar(a, b) for a, b in p[1]), len(p[1]))
+             for p in panels]
+    shown = [p for p in shown if p.bars]
+    if not shown:
         raise ValueError("bar_panels needs at least one non-empty panel")
-    tallest = max(len(bars) for _, bars in panels)
-    fig = Figure(figsize=(5.2 * len(panels), 0.9 + 0.32 * tallest))
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for index, (ax, (title, bars)) in enumerate(zip(axes, panels, strict=True)):
-        labels = [_short(b[0]) for b in bars][::-1]
-        values = [b[1] for b in bars][::-1]
-        ax.barh(range(len(bars)), values, color=PALETTE[index % len(PALETTE)])
-        ax.set_yticks(range(len(bars)), labels, fontsize=8)
-        ax.set_title(title, fontsize=10)
+    tallest = max(len(p.bars) for p in shown)
+    groups = _region_colours(list(dict.fromkeys(b.group for p in shown for b in p.bars if b.group)))
+    fig = Figure(figsize=(6.2 * len(shown), 1.1 + 0.34 * tallest))
+    axes = fig.subplots(1, len(shown), squeeze=False)[0]
+    for index, (ax, panel) in enumerate(zip(axes, shown, strict=True)):
+        bars = panel.bars
+        ys = [tallest - 1 - i for i in range(len(bars))]  # first bar on top, panels aligned at the top
+        fill = [groups[b.group] if b.group else PALETTE[index % len(PALETTE)] for b in bars]
+        ax.barh(ys, [b.value for b in bars], color=fill)
+        ax.set_yticks(ys, [_wrapped(b.label) for b in bars], fontsize=7.5)
+        ax.set_ylim(-0.6, tallest - 0.4)
+        ax.set_title(panel.heading, fontsize=10)
         ax.set_xlabel(xlabel, fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)
-        for y, v in enumerate(values):
-            ax.text(v, y, f" {v:g}", va="center", fontsize=7)
+        ax.set_xlim(0, max(b.value for b in bars) * 1.15)
+        for y, bar in zip(ys, bars, strict=True):
+            ax.text(bar.value, y, f" {bar.value:g}", va="center", fontsize=7)
+    if len(groups) > 1:
+        handles = [Line2D([], [], marker="s", linestyle="", color=c, label=k) for k, c in groups.items()]
+        axes[-1].legend(handles=handles, fontsize=7.5, loc="lower right", frameon=False)
+    fig.tight_layout()
+    return _svg(fig, prefix)
+
+
+def trends(series: dict[str, list[tuple[int, float]]], periods: Sequence[Bar], prefix: str) -> str:
+    """Yearly counts as lines (one per series, each point labelled) and, beside them, the totals stated for
+    periods as bars coloured by database (WoS next to CNKI where both exist)."""
+    if not series and not periods:
+        raise ValueError("trends needs a series or a period")
+    panels = 2 if series and periods else 1
+    fig = Figure(figsize=(6.4 * panels, 3.6))
+    axes = list(fig.subplots(1, panels, squeeze=False)[0])
+    if series:
+        ax = axes.pop(0)
+        palette = colours(sorted(series))
+        for name, points in sorted(series.items()):
+            points = sorted(points)
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            ax.plot(xs, ys, marker="o", color=palette[name], label=name)
+            for x, y in points:
+                ax.annotate(f"{y:g}", (x, y), xytext=(0, 5), textcoords="offset points", ha="center", fontsize=7)
+        years = sorted({p[0] for pts in series.values() for p in pts})
+        ax.set_xticks(years, [str(y) for y in years], fontsize=8)
+        ax.set_title("papers per year", fontsize=10)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.legend(fontsize=7.5, frameon=False, loc="upper left")
+        ax.set_ylim(0, max(p[1] for pts in series.values() for p in pts) * 1.2)
+    if periods:
+        ax = axes.pop(0)
+        dbs = colours([b.group for b in periods])
+        bars = list(periods)[::-1]
+        ax.barh(range(len(bars)), [b.value for b in bars], color=[dbs[b.group] for b in bars])
+        ax.set_yticks(range(len(bars)), [_wrapped(b.label, 30) for b in bars], fontsize=7.5)
+        for y, bar in enumerate(bars):
+            ax.text(bar.value, y, f" {bar.value:g}", va="center", fontsize=7)
+        ax.set_xlim(0, max(b.value for b in bars) * 1.2)
+        ax.set_title("totals stated for a period", fontsize=10)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+        handles = [Line2D([], [], marker="s", linestyle="", color=c, label=k) for k, c in dbs.items()]
+        ax.legend(handles=handles, fontsize=7.5, frameon=False, loc="lower right")
     fig.tight_layout()
     return _svg(fig, prefix)
 
@@ -134,7 +221,7 @@ def packed_layout(graph: nx.Graph) -> tuple[dict, tuple[float, float]]:
     pos: dict = {}
     x = y = row_height = width = 0.0
     for nodes in components:
-        side = 0.9 * len(nodes) ** 0.5
+        side = 1.3 * len(nodes) ** 0.5
         sub = graph.subgraph(nodes)
         local = nx.spring_layout(sub, seed=7, iterations=200) if len(nodes) > 1 else {nodes[0]: (0.0, 0.0)}
         if x and x + side > row_width:
@@ -146,40 +233,106 @@ def packed_layout(graph: nx.Graph) -> tuple[dict, tuple[float, float]]:
     return pos, (width, y + row_height)
 
 
-def network(ties: Sequence[Tie], prefix: str) -> str:
-    """Actors and places as nodes (shape per group), ties coloured by kind; spring layout, fixed seed."""
+REGION_COLOURS = {"China": "#d62728", "European Union": "#1f77b4", "United States": "#2ca02c"}
+OFFSETS = ((0, 8), (0, -12), (10, -2), (-10, -2), (9, 8), (-9, 8), (9, -12), (-9, -12), (0, 18), (0, -22))
+
+
+def _region_colours(regions: Sequence[str]) -> dict[str, str]:
+    out = {r: REGION_COLOURS[r] for r in regions if r in REGION_COLOURS}
+    spare = [c for c in PALETTE if c not in REGION_COLOURS.values()]
+    for region in regions:
+        if region not in out:
+            out[region] = "#bbbbbb" if region == "unknown" else spare[len(out) % len(spare)]
+    return out
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def place_labels(points: dict[str, tuple[float, float]], labels: dict[str, str], order: Sequence[str],
+                 fontsize: float = 6.5) -> dict[str, tuple[int, int, str]]:
+    """Greedy label placement in display points: for each node (in ``order``), the first offset whose
+    box overlaps no placed label and no other node, else the least-overlapping one.  Returns
+    node -> (dx, dy, horizontal alignment)."""
+    placed: list[tuple[float, float, float, float]] = []
+    dots = [(x - 4, y - 4, x + 4, y + 4) for x, y in points.values()]
+    out: dict[str, tuple[int, int, str]] = {}
+    for node in order:
+        x, y = points[node]
+        width, height = 0.55 * fontsize * len(labels[node]), fontsize + 1
+        best: tuple[float, tuple[int, int, str]] | None = None
+        for dx, dy in OFFSETS:
+            ha = "center" if dx == 0 else ("left" if dx > 0 else "right")
+            left = x + dx - (width / 2 if ha == "center" else (0 if ha == "left" else width))
+            box = (left, y + dy - 1, left + width, y + dy + height)
+            cost = sum(_overlap(box, p) for p in placed) + sum(_overlap(box, d) for d in dots
+                                                                if not (d[0] < x < d[2] and d[1] < y < d[3]))
+            if best is None or cost < best[0]:
+                best = (cost, (dx, dy, ha), box)  # type: ignore[assignment]
+            if cost == 0:
+                break
+        assert best is not None
+        out[node] = best[1]
+        placed.append(best[2])  # type: ignore[misc]
+    return out
+
+
+def network(ties: Sequence[Tie], prefix: str, regions: dict[str, str] | None = None) -> str:
+    """Actors and places as nodes coloured by region (shape per kind of node), ties coloured by kind,
+    cross-border ties (ends in two regions) drawn thick; components laid out apart, labels kept apart."""
     if not ties:
         raise ValueError("network needs at least one tie")
+    regions = regions or {}
     graph = nx.MultiGraph()
     for tie in ties:
         for node_id, label, group in (tie.source, tie.target):
-            graph.add_node(node_id, label=label, group=group)
+            graph.add_node(node_id, label=label, group=group, region=regions.get(node_id, "unknown"))
         graph.add_edge(tie.source[0], tie.target[0], kind=tie.kind)
     simple = nx.Graph(graph)
     pos, (width, height) = packed_layout(simple)
     kinds = colours(sorted({t.kind for t in ties}))
     scale = min(1.0, 15.0 / width)
-    fig = Figure(figsize=(max(6.0, width * scale + 2.5), max(3.0, height * scale)))
+    fig = Figure(figsize=(max(7.0, width * scale + 3.0), max(3.5, height * scale * 1.1)))
     ax = fig.subplots()
+    crossing = 0
     for a, b, data in graph.edges(data=True):
         (x1, y1), (x2, y2) = pos[a], pos[b]
-        ax.plot([x1, x2], [y1, y2], color=kinds[data["kind"]], linewidth=1.2, alpha=0.75, zorder=1)
+        ra, rb = graph.nodes[a]["region"], graph.nodes[b]["region"]
+        cross = "unknown" not in (ra, rb) and ra != rb
+        crossing += cross
+        ax.plot([x1, x2], [y1, y2], color=kinds[data["kind"]], linewidth=2.8 if cross else 0.9,
+                alpha=0.9 if cross else 0.6, zorder=1, solid_capstyle="round")
+    node_regions = sorted({d["region"] for _, d in graph.nodes(data=True)}, key=lambda r: (r == "unknown", r))
+    fills = _region_colours(node_regions)
     groups = sorted({d["group"] for _, d in graph.nodes(data=True)})
     markers = dict(zip(groups, "os^Dv<>p" * 4, strict=False))
     for group in groups:
         nodes = [n for n, d in graph.nodes(data=True) if d["group"] == group]
         xs, ys = zip(*(pos[n] for n in nodes), strict=True)
-        ax.scatter(xs, ys, s=[40 + 25 * simple.degree(n) for n in nodes], marker=markers[group],
-                   color="#f4f4f4", edgecolors="#333333", linewidths=0.8, zorder=2, label=group)
-    for node, data in graph.nodes(data=True):
-        x, y = pos[node]
-        ax.annotate(_short(data["label"], 30), (x, y), xytext=(0, 7), textcoords="offset points",
-                    ha="center", fontsize=6.5, zorder=3)
+        ax.scatter(xs, ys, s=[36 + 18 * simple.degree(n) for n in nodes], marker=markers[group],
+                   color=[fills[graph.nodes[n]["region"]] for n in nodes], edgecolors="#333333", linewidths=0.6,
+                   zorder=2)
+    ax.margins(0.06)
+    ax.autoscale_view()
+    to_points = ax.transData.transform
+    scale_pt = 72.0 / fig.dpi
+    points = {n: tuple(v * scale_pt for v in to_points(pos[n])) for n in graph.nodes}
+    labels = {n: _short(d["label"], 28) for n, d in graph.nodes(data=True)}
+    order = sorted(graph.nodes, key=lambda n: (-simple.degree(n), labels[n]))
+    for node, (dx, dy, ha) in place_labels(points, labels, order).items():
+        ax.annotate(labels[node], pos[node], xytext=(dx, dy), textcoords="offset points", ha=ha,
+                    fontsize=6.5, zorder=3)
+    region_handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=c, markeredgecolor="#333333",
+                             label=r) for r, c in fills.items()]
     edge_handles = [Line2D([], [], color=c, linewidth=2, label=k) for k, c in kinds.items()]
+    extra = [Line2D([], [], color="#555555", linewidth=3, label=f"cross-border tie ({crossing})")] if crossing else []
     node_handles = [Line2D([], [], marker=markers[g], linestyle="", markerfacecolor="#f4f4f4",
-                           markeredgecolor="#333333", label=g) for g in groups]
-    ax.legend(handles=edge_handles + node_handles, fontsize=7, loc="upper left", frameon=False,
-              bbox_to_anchor=(1.0, 1.0))
+                           markeredgecolor="#333333", label=g) for g in groups] if len(groups) > 1 else []
+    ax.legend(handles=region_handles + edge_handles + extra + node_handles, fontsize=7, loc="upper left",
+              frameon=False, bbox_to_anchor=(1.0, 1.0))
     ax.set_axis_off()
     fig.tight_layout()
     return _svg(fig, prefix)
@@ -203,6 +356,36 @@ def _number(value: Value | None) -> float | None:
         return float(value.text)
     except ValueError:
         return None
+
+
+number = _number
+
+
+def trends_of(results: Sequence[Result]) -> tuple[dict[str, list[tuple[int, float]]], list[Bar]]:
+    """From `publication-trends`-shaped results: yearly counts (from = to) per "scope (database)" series,
+    and counts stated for a period (from < to) as bars labelled "scope, measure, from–to", grouped by
+    database."""
+    series: dict[str, list[tuple[int, float]]] = {}
+    periods: list[Bar] = []
+    for result in results:
+        cols = {c: i for i, c in enumerate(result.columns)}
+        if not {"from", "to", "count"} <= set(cols):
+            continue
+        for row in result.rows:
+            def text(name: str, row: list[Value | None] = row, cols: dict[str, int] = cols) -> str:
+                value = row[cols[name]] if name in cols else None
+                return value.text if value is not None else ""
+            count = _number(row[cols["count"]])
+            if count is None or not text("from").isdigit() or not text("to").isdigit():
+                continue
+            scope, database = text("scope"), text("database").upper().replace("WOS", "WoS")
+            if text("from") == text("to"):
+                series.setdefault(f"{scope} ({database})", []).append((int(text("from")), count))
+            else:
+                what = text("measure").replace("-", " ")
+                periods.append(Bar(f"{scope}, {what}, {text('from')}–{text('to')}", count, database))
+    periods.sort(key=lambda b: (b.label.split(",")[0], b.label, b.group))
+    return series, periods
 
 
 def _filled(result: Result, col: int) -> list[Value]:

@@ -146,6 +146,22 @@ def _check_text(param: Param, raw: str) -> str:
     return raw
 
 
+def _known_value(param: Param, raw: str) -> str:
+    """A string parameter with listed ``values``: a listed value in any case becomes the listed spelling
+    (``WoS`` -> ``wos``); a value ending in ':' is a prefix (``imported:`` takes ``imported:<id>``);
+    anything else fails with the allowed values instead of silently matching nothing."""
+    values = [str(v) for v in (param.values or [])]
+    if not values:
+        return raw
+    for value in values:
+        if value.endswith(":") and raw.lower().startswith(value.lower()) and len(raw) > len(value):
+            return value + raw[len(value):]
+        if raw.lower() == value.lower():
+            return value
+    shown_values = ", ".join(v + "<…>" if v.endswith(":") else v for v in values)
+    raise QueryError(f"--param {param.name}: {shown(raw)} is not one of {shown_values}")
+
+
 def _expand(curie: str) -> URIRef:
     prefix, _, local = curie.partition(":")
     if prefix in PREFIXES and not curie.startswith("http"):
@@ -158,7 +174,7 @@ def to_term(param: Param, raw: str, backend: Backend) -> Term:
     raw = _check_text(param, raw).strip()
     kind = param.type
     if kind == "string":
-        return Literal(raw)
+        return Literal(_known_value(param, raw))
     if kind in ("integer", "year"):
         if not re.fullmatch(r"[+-]?\d{1,9}", raw):
             what = "a year" if kind == "year" else "an integer"
@@ -221,11 +237,24 @@ def resolve_entity(param: Param, raw: str, backend: Backend) -> URIRef:
     if not found:
         what = "/".join(param.kinds)
         raise QueryError(f"--param {param.name}: no {what} with id, label or alias {shown(raw)}",
-                         hint="use `pmkg sparql` or the `actors` query to look up names")
+                         hint=did_you_mean(backend, raw, param.kinds))
     if len(found) > 1:
         cands = "; ".join(f"{_slug(r[0].text)} ({r[1].text if r[1] else ''})" for r in found[:10])
         raise QueryError(f"--param {param.name}: {shown(raw)} is ambiguous: {cands}", hint="pass the id instead")
     return URIRef(found[0][0].text)
+
+
+def did_you_mean(backend: Backend, raw: str, kinds: tuple[str, ...]) -> str:
+    """The nearest ids and names of the wanted kinds, as a hint; the search itself is `pmkg search`."""
+    from pmkg.search import suggest
+    try:
+        hits = suggest(backend, raw, kinds)
+    except QueryError:
+        hits = []
+    if not hits:
+        return f"`pmkg search {shown(raw, 40)}` finds entities by any part of their names"
+    names = "; ".join(f"{h.id} ({h.label})" for h in hits)
+    return f"did you mean: {names}? (`pmkg search TEXT` finds more)"
 
 
 def _slug(iri: str) -> str:

@@ -10,6 +10,7 @@ names the ``pmkg query`` call that produced it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +25,8 @@ from pmkg.namespaces import ID
 from pmkg.output import short
 from pmkg.query import Backend, Result, Value, resolve_entity, run_query
 
-FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+FORMATS = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".pdf": "pdf"}
+NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?%?$")
 SUBJECT_PARAMS = ("entity", "actor", "cluster", "subject")
 
 
@@ -52,6 +54,14 @@ class Table:
                      self.filtered)
 
 
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of generated text and the query call its numbers come from (empty: none)."""
+
+    text: str
+    source: str = ""
+
+
 @dataclass
 class SectionOut:
     key: str
@@ -62,6 +72,8 @@ class SectionOut:
     notes: list[str] = field(default_factory=list)
     chart: str | None = None
     chart_note: str | None = None
+    words: list[Sentence] = field(default_factory=list)
+    footnotes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -75,6 +87,8 @@ class Report:
     figures: list[tuple[str, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     subject: str | None = None
+    empty: list[str] = field(default_factory=list)
+    summary: list[Sentence] = field(default_factory=list)
 
     @property
     def tables(self) -> list[Table]:
@@ -89,7 +103,7 @@ def output_format(path: Path) -> str:
     """``html`` or ``md`` from the output file's suffix."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(f"cannot tell the report format from '{path.name}'", hint="end --out in .html or .md")
+        raise InputError(f"cannot tell the report format from '{path.name}'", hint="end --out in .html, .md or .pdf")
     return fmt
 
 
@@ -117,13 +131,39 @@ def _subject_param(spec: QuerySpec) -> Param | None:
 
 
 class Runner:
-    """Runs the sections of one report on one backend, collecting tables and notes."""
+    """Runs the sections of one report on one backend, collecting tables and notes.
+
+    Results are cached per (query, parameters), so a report that shows a query and also
+    counts or summarises it runs it once."""
 
     def __init__(self, catalogue: dict[str, QuerySpec], backend: Backend, subject: str | None) -> None:
         self.catalogue = catalogue
         self.backend = backend
         self.subject = subject
         self.problems: list[str] = []
+        self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], Result] = {}
+
+    def result(self, name: str, params: dict[str, str] | None = None) -> Result | None:
+        """A canned query's whole result (cached); None when the query is missing or fails (noted once)."""
+        params = dict(params or {})
+        key = (name, tuple(sorted(params.items())))
+        if key not in self._cache:
+            if name not in self.catalogue:
+                return None
+            try:
+                self._cache[key] = run_query(self.catalogue[name], params, self.backend)
+            except PmkgError as exc:
+                self.problems.append(f"`{call_text(name, params)}` failed: {exc}")
+                return None
+        return self._cache[key]
+
+    def regions(self) -> dict[str, str]:
+        """Actor IRI -> its region label, from the `actors` query (for colouring the network)."""
+        result = self.result("actors")
+        if result is None or "region" not in result.columns:
+            return {}
+        col = result.columns.index("region")
+        return {row[0].text: row[col].text for row in result.rows if row[0] is not None and row[col] is not None}
 
     def table(self, run: Run) -> Table | str:
         """The run's table, or the text of a visible note when it cannot be shown."""
@@ -140,12 +180,14 @@ class Runner:
                 params[param.name] = self.subject
             else:
                 filter_rows = True
+        key = (name, tuple(sorted(params.items())))
         try:
-            result = run_query(spec, params, self.backend)
+            result = self._cache[key] if key in self._cache else run_query(spec, params, self.backend)
         except PmkgError as exc:
             message = f"`{call_text(name, params)}` failed: {exc}"
             self.problems.append(message)
             return f"Not shown: {message}"
+        self._cache[key] = result
         rows = result.rows
         note = result.notice
         if filter_rows:
@@ -168,7 +210,10 @@ class Runner:
         if section.layout == "pivot":
             out.tables = [pivot(out.tables, section.pivot_label)] if out.tables else []
         if section.chart and out.tables:
-            out.chart, out.chart_note = draw(section.chart, section.key, out.tables)
+            chart = section.chart if isinstance(section.chart, Chart) else Chart(section.chart)
+            out.chart, out.chart_note = draw(chart, section.key, out.tables, self)
+        if section.finish and out.tables:
+            section.finish(out, self)
         return out
 
 
@@ -187,32 +232,65 @@ def pivot(tables: list[Table], row_label: str) -> Table:
                  f"one run per {row_label}; a value missing from a run's result counts as 0")
 
 
-def draw(kind: str, key: str, tables: list[Table]) -> tuple[str | None, str | None]:
+def _cell(result: Result, row: list[Value | None], column: str) -> str:
+    if column not in result.columns:
+        return ""
+    value = row[result.columns.index(column)]
+    return value.text if value is not None else ""
+
+
+def _bars(table: Table, chart: Chart) -> list[charts.Bar]:
+    """One bar per row of the whole result: label from ``chart.label`` columns, value, group."""
+    result = table.result
+    if result is None:
+        return []
+    if not chart.value:
+        return [charts.Bar(label, value) for label, value in charts.bars_of(result, limit=10_000)]
+    out = []
+    for row in result.rows:
+        value = charts.number(row[result.columns.index(chart.value)]) if chart.value in result.columns else None
+        parts = [_cell(result, row, c) for c in chart.label]
+        label = " · ".join(p for p in parts if p)
+        if value is not None and label:
+            out.append(charts.Bar(label, value, _cell(result, row, chart.group) if chart.group else ""))
+    return out
+
+
+def draw(chart: Chart, key: str, tables: list[Table], runner: Runner | None = None) -> tuple[str | None, str | None]:
     """The section's chart as inline SVG, or a note saying why there is none."""
     results = [(t.label or t.query, t.result) for t in tables if t.result is not None]
     prefix = f"chart-{key}"
-    if kind == "bars":
-        panels = [(label, bars) for label, result in results if (bars := charts.bars_of(result))]
+    if chart.kind == "bars":
+        panels = [charts.ranked(t.label or chart.title or t.query, bars, chart.top, chart.keep_order)
+                  for t in tables if (bars := _bars(t, chart))]
         if not panels:
             return None, "No chart: no result has rows with a label and a count."
-        return charts.bar_panels(panels, prefix), None
-    if kind == "timeline":
+        note = "; ".join(f"{p.title}: the chart shows the top {len(p.bars)} of {p.total} rows, the table all of them"
+                         for p in panels if len(p.bars) < p.total) or None
+        return charts.bar_panels(panels, prefix, chart.xlabel), note
+    if chart.kind == "timeline":
         events, undated = charts.events_of([r for _, r in results])
         if not events:
             return None, "No chart: no row has a date."
         note = f"{undated} row(s) without a date are in the table but not on the chart." if undated else None
         return charts.timeline(events, prefix), note
-    if kind == "network":
+    if chart.kind == "trends":
+        series, periods = charts.trends_of([r for _, r in results])
+        if not series and not periods:
+            return None, "No chart: no yearly or period counts."
+        return charts.trends(series, periods, prefix), None
+    if chart.kind == "network":
         ties = charts.ties_of(results)
         if not ties:
             return None, "No diagram: no result row names two actors or places."
-        return charts.network(ties, prefix), None
-    raise InputError(f"unknown chart kind '{kind}'")
+        return charts.network(ties, prefix, runner.regions() if runner else None), None
+    raise InputError(f"unknown chart kind '{chart.kind}'")
 
 
 def build_report(name: str, params: dict[str, str], catalogue: dict[str, QuerySpec], backend: Backend,
                  manifest: dict | None, source: str = "dist/") -> Report:
     """Run the report's sections; raises InputError for an unknown report or a missing parameter."""
+    from pmkg.report_plans import PLANS
     plan: ReportPlan | None = PLANS.get(name)
     if plan is None:
         raise InputError(f"no report '{name}'", hint="reports: " + ", ".join(PLANS))
@@ -220,6 +298,9 @@ def build_report(name: str, params: dict[str, str], catalogue: dict[str, QuerySp
     if unknown:
         raise InputError(f"report '{name}' has no parameter(s) {', '.join(sorted(unknown))}",
                          hint=f"its parameters: {', '.join(plan.params) or 'none'}")
+    for needed in plan.required:
+        if not params.get(needed):
+            raise InputError(f"report '{name}' needs --param {needed}=…", hint=f"example: {plan.example}")
     subject = None
     if plan.subject:
         raw = params.get(plan.subject)
@@ -227,16 +308,22 @@ def build_report(name: str, params: dict[str, str], catalogue: dict[str, QuerySp
             raise InputError(f"report '{name}' needs --param {plan.subject}=…", hint=f"example: {plan.example}")
         subject = str(resolve_entity(Param(plan.subject, "entity", kinds=("actor",)), raw, backend))
     runner = Runner(catalogue, backend, subject)
-    sections = [runner.section(s) for s in plan.sections(catalogue)]
+    sections = [runner.section(s) for s in plan.sections(catalogue, params)]
     title = plan.title
     if subject:
         title += ": " + subject_label(sections, subject)
     generated = datetime.now(UTC).replace(microsecond=0).isoformat()
     build = {"fingerprint": str((manifest or {}).get("fingerprint", "unknown")),
              "built": str((manifest or {}).get("built", "unknown")), "source": source}
+    if plan.drop_empty:
+        empty = [s for s in sections if not s.notes and s.tables and not any(t.rows for t in s.tables)]
+        sections = [s for s in sections if s not in empty]
+    else:
+        empty = []
     report = Report(name, title, dict(params), generated, build, sections, problems=runner.problems,
-                    subject=subject)
-    report.figures = figures(report, plan.figures)
+                    subject=subject, empty=[s.title for s in empty])
+    report.figures = figures(runner, plan.figures)
+    report.summary = plan.summary_writer(runner, report) if plan.summary_writer else []
     return report
 
 
@@ -251,15 +338,19 @@ def subject_label(sections: list[SectionOut], subject: str) -> str:
     return _short_iri(subject)
 
 
-def figures(report: Report, wanted: tuple[tuple[str, str], ...]) -> list[tuple[str, str, str]]:
-    """Key figures as (what, number, where from): the row count of a section's first table of a query."""
+def figures(runner: Runner, wanted: tuple[Figure, ...]) -> list[tuple[str, str, str]]:
+    """Key figures as (what, number, where from): distinct values of a column of a canned query's result."""
     out = []
-    for label, query in wanted:
-        table = next((t for t in report.tables if t.query == query and t.note is None), None)
-        if table is not None:
-            out.append((label, str(len(table.rows)), f"rows of `{table.call}`"))
-        else:
-            out.append((label, "–", f"`{query}` is not in the catalogue yet"))
+    for fig in wanted:
+        result = runner.result(fig.query, fig.params)
+        if result is None or fig.column not in result.columns:
+            out.append((fig.label, "–", f"`{fig.query}` is not in the catalogue yet"))
+            continue
+        col = result.columns.index(fig.column)
+        values = {tuple(short(row[result.columns.index(c)]) for c in (fig.column, *fig.also))
+                  for row in result.rows if row[col] is not None}
+        what = " and ".join(f"`{c}`" for c in (fig.column, *fig.also))
+        out.append((fig.label, str(len(values)), f"distinct {what} in `{call_text(fig.query, fig.params)}`"))
     return out
 
 
@@ -268,6 +359,7 @@ def environment() -> Environment:
                       autoescape=select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters["mdcell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    env.tests["number_text"] = lambda text: bool(NUMBER_RE.match(str(text)))
     return env
 
 
@@ -292,121 +384,83 @@ class Run:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """How a section's chart is drawn: ``kind`` (bars, timeline, trends, network); for bars the columns
+    joined into a bar's label, the value column, the column giving its colour, and how many bars at most."""
+
+    kind: str
+    label: tuple[str, ...] = ()
+    value: str = ""
+    group: str = ""
+    top: int | None = None
+    title: str = ""
+    xlabel: str = ""
+    keep_order: bool = False
+
+
+@dataclass(frozen=True)
 class Section:
     key: str
     title: str
     intro: str
     runs: tuple[Run, ...]
-    chart: str | None = None
+    chart: str | Chart | None = None
     layout: str = "tables"  # tables | side-by-side | pivot
     pivot_label: str = ""
+    finish: Callable[[SectionOut, Runner], None] | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A key figure: the number of distinct values of ``column`` (with ``also``) in a query's result."""
+
+    label: str
+    query: str
+    column: str
+    params: dict[str, str] = field(default_factory=dict)
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ReportPlan:
     title: str
     summary: str
-    sections: Callable[[dict[str, QuerySpec]], list[Section]]
+    sections: Callable[[dict[str, QuerySpec], dict[str, str]], list[Section]]
     params: tuple[str, ...] = ()
     subject: str | None = None
     example: str = ""
-    figures: tuple[tuple[str, str], ...] = ()
+    figures: tuple[Figure, ...] = ()
+    summary_writer: Callable[[Runner, Report], list[Sentence]] | None = None
+    drop_empty: bool = False
+    required: tuple[str, ...] = ()
 
 
-def _enum_values(catalogue: dict[str, QuerySpec], query: str, param: str) -> list[str]:
-    spec = catalogue.get(query)
-    found = [p for p in spec.params if p.name == param] if spec else []
-    return [str(v) for v in (found[0].values or [])] if found else []
+def print_pdf(html: str, pdf: Path) -> None:
+    """Print the HTML to ``pdf`` with headless Chromium (its print styles paginate the tables)."""
+    import shutil
+    import subprocess
+    import tempfile
+    binary = next((b for n in ("chromium", "chromium-browser", "google-chrome") if (b := shutil.which(n))), None)
+    if binary is None:
+        raise PmkgError("printing a PDF needs Chromium (the `chromium` command); none is installed",
+                        hint="write .html and print it from a browser instead")
+    with tempfile.TemporaryDirectory(prefix="pmkg-pdf-") as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(html, encoding="utf-8")
+        target = Path(tmp) / "report.pdf"
+        args = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
+                f"--print-to-pdf={target}", page.as_uri()]
+        try:
+            done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PmkgError(f"chromium could not print the PDF: {exc}") from exc
+        if not target.is_file() or target.stat().st_size == 0:
+            raise PmkgError(f"chromium wrote no PDF (exit {done.returncode}): {done.stderr.strip()[-300:]}")
+        try:
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target, pdf)
+        except OSError as exc:
+            raise PmkgError(f"cannot write {pdf}: {exc}") from exc
 
 
-def _by_database(query: str) -> tuple[Run, ...]:
-    return tuple(Run((query,), {"database": db}, label) for db, label in (("wos", "Web of Science"),
-                                                                           ("cnki", "CNKI")))
-
-
-TIES = (Run(("cross-border-ties",), label="cross-border ties"),
-        Run(("clinical-partners",), label="clinical partnership"),
-        Run(("industry-collaborators",), label="industry partnership"))
-
-
-def _about_subject(runs: tuple[Run, ...]) -> tuple[Run, ...]:
-    return tuple(Run(r.queries, r.params, r.label, subject=True) for r in runs)
-
-
-def _landscape(catalogue: dict[str, QuerySpec]) -> list[Section]:
-    kinds = _enum_values(catalogue, "actor-counts", "kind")
-    by_kind = tuple(Run(("actor-counts",), {"by": "region", "kind": k}, k) for k in kinds)
-    return [
-        Section("regions", "Actors by region", "Distinct actors per region (an actor in two places counts in each).",
-                (Run(("actor-counts",), {"by": "region"}),)),
-        Section("countries", "Actors by country", "Actors per country within each region.",
-                (Run(("actor-counts",), {"by": "country"}, "actors per country"),), chart="bars"),
-        Section("types", "Actors by typology", "The IC2PerMed typology of causio-2023: PI, RTO, SME.",
-                (Run(("actor-counts",), {"by": "type"}),)),
-        Section("kinds", "Actors by kind", "Kinds of organisation, orthogonal to the typology; per region.",
-                by_kind or (Run(("actor-counts",), {"by": "region", "kind": "cluster"}, "cluster"),),
-                layout="pivot", pivot_label="kind"),
-        Section("funders", "Top funders", "Funders of precision-medicine papers, Web of Science and CNKI side by side.",
-                _by_database("top-funders"), chart="bars", layout="side-by-side"),
-        Section("institutions", "Top institutions", "Institutions by papers, Web of Science and CNKI side by side.",
-                _by_database("top-institutions"), chart="bars", layout="side-by-side"),
-        Section("publications", "Publication numbers", "Yearly counts and growth rates as au-2023 states them.",
-                (Run(("publication-trends",)),)),
-        Section("policies", "Policy timeline", "Policies, plans, laws and guidelines by date of issue.",
-                (Run(("policies",)),), chart="timeline"),
-        Section("network", "Collaboration network",
-                "Actors (and places, where a query ties an actor to a place) as nodes; ties coloured by their kind.",
-                TIES, chart="network"),
-        Section("partners", "Chinese partners for EU clusters", "Suggested partners, with the reasons.",
-                (Run(("chinese-partners-of-eu-clusters",), {"limit": "3"}, "top 3 per cluster"),)),
-        Section("actors", "Appendix: all actors", "Every actor with its typology, kinds, place and region.",
-                (Run(("actors",)),)),
-        Section("sources", "Appendix: sources", "The source documents behind the graph.",
-                (Run(("sources", "documents")),)),
-        Section("conflicts", "Appendix: conflicts", "Where sources disagree; both claims are kept.",
-                (Run(("conflicts",)),)),
-    ]
-
-
-def _actor(catalogue: dict[str, QuerySpec]) -> list[Section]:
-    return [
-        Section("identity", "Identity", "The actor as the `actors` query lists it.",
-                (Run(("actors",), subject=True),)),
-        Section("facts", "Facts and their sources", "Every fact with the document, location and quote behind it.",
-                (Run(("provenance",), subject=True),)),
-        Section("ties", "Ties", "Collaborations and partnerships that involve the actor.",
-                _about_subject((*TIES, Run(("shared-partners",), label="shared partners"))), chart="network"),
-        Section("hierarchy", "Place in the hierarchy", "The organisations below the actor (its parents are among "
-                "the facts above).", (Run(("sub-organisations",), subject="parent"),)),
-        Section("people", "People", "People with a post at the actor or below it.",
-                (Run(("people",), subject="affiliation"),)),
-        Section("conflicts", "Conflicting claims", "Where the sources disagree about the actor; both claims are kept.",
-                (Run(("conflicts",), subject=True),)),
-        Section("external-ids", "External identifiers", "Wikidata, ROR and other registry ids.",
-                (Run(("external-ids",), subject=True),)),
-    ]
-
-
-def _partners(catalogue: dict[str, QuerySpec]) -> list[Section]:
-    return [
-        Section("identity", "The cluster", "The EU cluster as the `actors` query lists it.",
-                (Run(("actors",), {"kind": "cluster"}, subject=True),)),
-        Section("suggestions", "Suggested Chinese partners", "Each suggestion with its justification.",
-                (Run(("chinese-partners-of-eu-clusters",), subject=True),), chart="bars"),
-        Section("ties", "The cluster's existing ties", "Collaborations the cluster already has.",
-                _about_subject(TIES), chart="network"),
-    ]
-
-
-PLANS: dict[str, ReportPlan] = {
-    "landscape": ReportPlan(
-        "The precision-medicine landscape of China, the EU and the US",
-        "Overview numbers, actors, funders (WoS and CNKI), policies, the collaboration network, "
-        "partner suggestions for EU clusters, sources and conflicts.", _landscape,
-        figures=(("actors", "actors"), ("policies", "policies"), ("partner suggestions",
-                 "chinese-partners-of-eu-clusters"), ("conflicting claims", "conflicts"))),
-    "actor": ReportPlan("Actor profile", "One actor: facts with sources, ties, hierarchy, external ids.",
-                        _actor, ("entity",), "entity", "--param entity=bgi"),
-    "partners": ReportPlan("Partner suggestions", "Chinese partners suggested for one EU cluster, with reasons.",
-                           _partners, ("cluster",), "cluster", "--param cluster=<an EU cluster id or name>"),
-}

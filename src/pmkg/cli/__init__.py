@@ -24,6 +24,7 @@ from pmkg.cli import (
     query_cmds,
     report_cmds,
     resolve_cmds,
+    search_cmds,
     server_cmds,
     site_cmds,
 )
@@ -46,6 +47,7 @@ curate_cmds.register(app)
 site_cmds.register(app)
 resolve_cmds.register(app)
 imports_cmds.register(app)
+search_cmds.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shlex
 import sys
 import threading
 from collections.abc import Iterator
@@ -185,7 +186,8 @@ def describe(spec: QuerySpec) -> str:
         lines.append("")
     lines += ["Columns: " + ", ".join(spec.columns), "",
               f"Run: `pmkg query {spec.name}"
-              + "".join(f" --param {p.name}={p.example}" for p in spec.params if p.example is not None) + "`"]
+              + "".join(f" --param {shlex.quote(f'{p.name}={p.example}')}" for p in spec.params
+                        if p.example is not None) + "`"]
     return "\n".join(lines)
 
 

@@ -19,9 +19,9 @@ if TYPE_CHECKING:  # pmkg.report (jinja2, matplotlib, networkx) is imported by t
 def list_reports() -> Table:
     from rich.table import Table
 
-    from pmkg.report import PLANS
+    from pmkg.report_plans import PLANS
 
-    table = Table(title="Reports (pmkg report NAME --out FILE.html|FILE.md)")
+    table = Table(title="Reports (pmkg report NAME --out FILE.html|FILE.md|FILE.pdf)")
     table.add_column("name", no_wrap=True)
     table.add_column("summary")
     table.add_column("parameters")
@@ -34,8 +34,8 @@ def register(app: typer.Typer) -> None:
     @app.command("report")
     @reports_errors
     def report_cmd(
-        name: str = typer.Argument(None, help="landscape, actor or partners (see --list)."),
-        out: Path = typer.Option(None, "--out", "-o", help="Output file: .html (self-contained) or .md."),
+        name: str = typer.Argument(None, help="landscape, actor, partners or funders (see --list)."),
+        out: Path = typer.Option(None, "--out", "-o", help="Output file: .html, .md or .pdf."),
         param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE, e.g. entity=bgi or cluster=…"),
         endpoint: str = EndpointOption,
         list_: bool = typer.Option(False, "--list", help="List the reports."),
@@ -46,8 +46,8 @@ def register(app: typer.Typer) -> None:
             console.print(list_reports())
             return
         if out is None:
-            raise InputError("pmkg report needs --out FILE.html or --out FILE.md")
-        from pmkg.report import build_report, output_format, render
+            raise InputError("pmkg report needs --out FILE.html, FILE.md or FILE.pdf")
+        from pmkg.report import build_report, output_format, print_pdf, render
         from pmkg.store import read_manifest
 
         fmt = output_format(out)
@@ -57,12 +57,14 @@ def register(app: typer.Typer) -> None:
         catalogue = load_catalogue(paths.root / "queries")
         report = build_report(name, parse_params(param), catalogue, backend, manifest,
                               source=endpoint or str(paths.dist))
-        text = render(report, fmt)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise PmkgError(f"cannot write {out}: {exc}") from exc
+        if fmt == "pdf":
+            print_pdf(render(report, "html"), out)
+        else:
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(render(report, fmt), encoding="utf-8")
+            except OSError as exc:
+                raise PmkgError(f"cannot write {out}: {exc}") from exc
         for note in report.skipped:
             typer.echo(f"note: {note}", err=True)
         shown = sum(1 for s in report.sections if s.tables)
