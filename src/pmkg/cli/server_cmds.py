@@ -82,7 +82,8 @@ def register(app: typer.Typer) -> None:
         if oxigraph:
             serve_oxigraph(paths.dist, bind, port)
             return
-        serve_site(paths, bind, port, site, timeout, workers, allow_service)
+        with _stop_on_sigterm():  # uvicorn re-raises SIGTERM after its graceful shutdown: exit 0, cleaned up
+            serve_site(paths, bind, port, site, timeout, workers, allow_service)
 
 
 def serve_oxigraph(dist: Path, bind: str, port: int) -> None:
