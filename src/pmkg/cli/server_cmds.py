@@ -117,7 +117,7 @@ def serve_site(paths: Paths, bind: str, port: int, site: Path | None, timeout: f
     try:
         if not site_is_current(site, paths.dist):
             err_console.print(f"the site in {site} is missing or from another build; writing it first …")
-            generate(paths, site)
+            generate(paths, site, to_stderr=True)
         with store_snapshot(paths.dist) as snapshot:
             config = ServeConfig(site, snapshot, paths.root / "queries", read_manifest(paths.dist) or {},
                                  timeout=timeout, workers=workers, allow_service=allow_service)
