@@ -63,6 +63,12 @@ def watched(browser) -> Iterator[Watched]:
     w.page.close()
 
 
+def images_loaded(page) -> None:
+    """Wait for every image (evaluate, not wait_for_function: that one evals a string, which the CSP forbids)."""
+    page.evaluate("""() => Promise.all(Array.from(document.images).map(i => i.complete ? 1
+        : new Promise(done => { i.onload = i.onerror = done; })))""")
+
+
 def uri(site, path: str) -> str:
     return (site[0] / path).resolve().as_uri()
 
@@ -71,7 +77,7 @@ def test_home_page(site, watched) -> None:
     page = watched.open(uri(site, "index.html"))
     assert page.locator("h1").inner_text().startswith("Precision-medicine research and innovation")
     page.locator("img").last.scroll_into_view_if_needed()
-    page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+    images_loaded(page)
     assert page.locator("img").count() >= 3
     assert not watched.broken_images()
     assert int(page.locator("ul.figures li").first.locator("strong").inner_text()) > 0
@@ -173,6 +179,6 @@ def test_served_site_under_its_content_security_policy(served, watched) -> None:
     assert "BGI" in page.locator("#results li > a").all_inner_texts()[:3]
     page.goto(f"{served}/ontology/index.html")
     page.goto(f"{served}/")
-    page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+    images_loaded(page)
     assert not watched.broken_images()
     assert not watched.problems

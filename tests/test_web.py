@@ -324,3 +324,24 @@ def test_pmkg_serve_process(real_build, site) -> None:
     assert served.process.returncode == 0
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists(), "a query worker outlived the server"
+
+
+def test_w3id_rules_send_every_entity_iri_to_a_page_that_serve_answers(client, site) -> None:
+    """docs/w3id.htaccess: the resource rule matches every page's IRI path and keeps it; serve answers it."""
+    import re
+    rules = (Path(__file__).resolve().parents[1] / "docs" / "w3id.htaccess").read_text(encoding="utf-8")
+    line = next(ln for ln in rules.splitlines() if ln.startswith("RewriteRule ^id/"))
+    pattern, target = line.split()[1:3]
+    rule = re.compile(pattern)
+    paths = sorted(p.relative_to(site[0]).as_posix()[: -len(".html")] for p in (site[0] / "id").rglob("*.html"))
+    assert paths
+    for i, path in enumerate(paths):
+        match = rule.match(path)
+        assert match, path
+        local = "/" + path
+        assert target.replace("https://HOST", "").replace("$1", match.group(1)).replace("$2", match.group(2)) \
+            .replace("$3", match.group(3) or "") == local
+        if i % 50 == 0:
+            assert client.get(local, headers={"Accept": "text/html"}).status_code == 200, local
+            assert client.get(local, headers={"Accept": "text/turtle"}).status_code == 200, local
+    assert not rule.match("id/actor/../../etc/passwd")
