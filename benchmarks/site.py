@@ -39,7 +39,9 @@ PMKG = Path(sys.executable).parent / "pmkg"
 
 def timed(cmd: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr[-2000:]}")
     return time.perf_counter() - start
 
 
@@ -61,8 +63,9 @@ def first_paint(urls: dict[str, str], loads: int) -> dict[str, float]:
             for _ in range(loads):
                 page = browser.new_page()
                 page.goto(url, wait_until="load")
-                fcp = page.evaluate("""() => (performance.getEntriesByType('paint')
-                    .find(e => e.name === 'first-contentful-paint') || {}).startTime""")
+                fcp = page.evaluate("""() => new Promise(done => new PerformanceObserver((list, obs) => {
+                    const e = list.getEntries().find(x => x.name === 'first-contentful-paint');
+                    if (e) { obs.disconnect(); done(e.startTime); } }).observe({type: 'paint', buffered: true}))""")
                 times.append(float(fcp))
                 page.close()
             out[name] = statistics.median(times)
