@@ -85,7 +85,8 @@ def register(app: typer.Typer) -> None:
         if oxigraph:
             serve_oxigraph(paths.dist, bind, port, round(timeout))
             return
-        serve_site(paths, bind, port, site, timeout, workers, allow_service)
+        with _stop_on_sigterm():  # uvicorn re-raises SIGTERM after its graceful shutdown: exit 0, cleaned up
+            serve_site(paths, bind, port, site, timeout, workers, allow_service)
 
 
 def serve_oxigraph(dist: Path, bind: str, port: int, timeout: int) -> None:
@@ -131,7 +132,7 @@ def serve_site(paths: Paths, bind: str, port: int, site: Path | None, timeout: f
     try:
         if not site_is_current(site, paths.dist):
             err_console.print(f"the site in {site} is missing or from another build; writing it first …")
-            generate(paths, site)
+            generate(paths, site, to_stderr=True)
         with store_snapshot(paths.dist) as snapshot:
             config = ServeConfig(site, snapshot, paths.root / "queries", read_manifest(paths.dist) or {},
                                  timeout=timeout, workers=workers, allow_service=allow_service)

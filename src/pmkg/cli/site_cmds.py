@@ -12,8 +12,8 @@ from pmkg.cli.query_cmds import ensure_built
 from pmkg.pipeline import Paths
 
 
-def generate(paths: Paths, out: Path) -> None:
-    """Write the site and print what was written (shared with ``pmkg serve``)."""
+def generate(paths: Paths, out: Path, *, to_stderr: bool = False) -> None:
+    """Write the site and print what was written (to stderr for ``pmkg serve``, whose stdout names its URLs)."""
     from pmkg.site import build_site
 
     with err_console.status("writing the site …"):
@@ -21,7 +21,7 @@ def generate(paths: Paths, out: Path) -> None:
     for problem in summary.problems:
         err_console.print(f"[yellow]warning:[/yellow] {problem}", markup=True, highlight=False)
     typer.echo(f"site: {summary.pages} pages, {summary.bytes / 1e6:.1f} MB in {out} "
-               f"({summary.seconds:.1f} s; ontology docs: {summary.ontology_docs})")
+               f"({summary.seconds:.1f} s; ontology docs: {summary.ontology_docs})", err=to_stderr)
 
 
 def register(app: typer.Typer) -> None:
