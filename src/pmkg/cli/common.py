@@ -37,11 +37,20 @@ class _LazyConsole:
         self._options = options
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def get(self) -> Console:
         if self._console is None:
             from rich.console import Console
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+    def __enter__(self) -> Console:  # dunder methods bypass __getattr__ (rich's Live uses `with console:`)
+        return self.get().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.get().__exit__(*exc)
 
 
 err_console: Console = _LazyConsole(stderr=True, highlight=False)  # type: ignore[assignment]
