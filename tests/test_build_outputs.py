@@ -123,3 +123,28 @@ def test_a_cache_entry_for_other_input_is_never_used(tmp_path: Path):
     entry.write_text(json.dumps({"key": "0" * 64, "types": cached["types"][:1]}), encoding="utf-8")
     again = build(paths)
     assert "reason" not in again.cached and again.inferred == first.inferred
+
+
+def test_prediction_of_hermit_equals_its_answer_on_the_kitchen_sink(sink_build):
+    from pmkg.reason import rdfs_types
+    root, result = sink_build
+    ontology = Graph().parse(root / "ontology" / "pmkg.ttl", format="turtle")
+    assert rdfs_types(ontology, result.mapped) == result.inferred
+
+
+def test_a_wrong_prediction_of_hermit_is_validated_again(tmp_path: Path, monkeypatch):
+    """SHACL runs beside HermiT on a predicted answer; when the prediction is wrong (here: forced
+    empty), the graph with HermiT's real answer is validated, and that is the result kept."""
+    from importlib.metadata import version
+
+    import pmkg.reason
+    from pmkg.pipeline import triples_key
+    root = make_project(tmp_path / "proj", FIXTURES / "kitchen_sink")
+    monkeypatch.setattr(pmkg.reason, "rdfs_types", lambda _ontology, _mapped: set())
+    paths = Paths(root=root)
+    result = build(paths)
+    assert result.cached == () and len(result.inferred) > 0
+    asserted = [t for part in (result.mapped.graphs, result.mapped.provenance) for ts in part.values() for t in ts]
+    expected = triples_key(f"pyshacl {version('pyshacl')}", [paths.shapes, paths.ontology],
+                           [*asserted, *result.inferred])
+    assert json.loads((root / "dist" / "cache" / "validate.json").read_text(encoding="utf-8"))["key"] == expected

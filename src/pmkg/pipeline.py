@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -145,22 +146,48 @@ def triples_key(label: str, files: Iterable[Path], triples: Iterable[Triple]) ->
     return digest.hexdigest()
 
 
-def _reason_cached(paths: Paths, ontology: Callable[[], Graph], mapped: Mapped, cache: dict) -> tuple[set, bool]:
-    """HermiT's inferred types, reused when the ontology and the data triples are unchanged."""
+def _reason_key(paths: Paths, mapped: Mapped) -> str | None:
+    return triples_key(f"hermit owlready2 {version('owlready2')}", [paths.ontology],
+                       (t for triples in mapped.graphs.values() for t in triples))
+
+
+def _reason_cached(paths: Paths, mapped: Mapped) -> tuple[str | None, set | None]:
+    """The reasoning key, and HermiT's inferred types from the previous build when the ontology and
+    the data triples are unchanged (else None)."""
     from rdflib import RDF, URIRef
 
-    from pmkg.reason import reason
     from pmkg.store import read_cache
-    key = triples_key(f"hermit owlready2 {version('owlready2')}", [paths.ontology],
-                      (t for triples in mapped.graphs.values() for t in triples))
+    key = _reason_key(paths, mapped)
     hit = read_cache(paths.dist, "reason", key) if key else None
-    if hit is not None:
-        inferred = {(URIRef(s), RDF.type, URIRef(o)) for s, o in hit["types"]}
-    else:
-        inferred, _ = reason(ontology(), mapped)
+    return key, None if hit is None else {(URIRef(s), RDF.type, URIRef(o)) for s, o in hit["types"]}
+
+
+def _remember_reasoning(key: str | None, inferred: set, cache: dict) -> None:
     if key:
         cache["reason"] = {"key": key, "types": sorted([str(s), str(o)] for s, _p, o in inferred)}
-    return inferred, hit is not None
+
+
+def _in_thread(func: Callable[[], Any]) -> Callable[[], Any]:
+    """Start ``func`` in a daemon thread (Ctrl-C need not wait for it); return a function that waits
+    for its value or raises its error."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = func()
+        except BaseException as exc:  # handed to the waiting thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True, name="pmkg-reason")
+    thread.start()
+
+    def wait() -> Any:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    return wait
 
 
 def _validate_cached(paths: Paths, ontology: Callable[[], Graph], data: list[Triple], mapped: Mapped,
@@ -230,12 +257,27 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     kg = timed("load", load_kg, paths.kg)
     ontology = functools.cache(lambda: Graph().parse(paths.ontology, format="turtle"))  # parsed only if needed
     mapped = timed("map", map_kg, kg)
+    asserted = [t for part in (mapped.graphs, mapped.provenance) for ts in part.values() for t in ts]
     inferred: set = set()
     if run_reasoner:
-        inferred, hit = timed("reason", _reason_cached, paths, ontology, mapped, cache)
-        cached += ["reason"] * hit
-    data = [*(t for part in (mapped.graphs, mapped.provenance) for ts in part.values() for t in ts), *inferred]
-    report, hit = timed("validate", _validate_cached, paths, ontology, data, mapped, cache)
+        key, inferred = timed("reason", _reason_cached, paths, mapped)
+        cached += ["reason"] * (inferred is not None)
+    if inferred is None:  # HermiT runs beside pySHACL, which checks a prediction of HermiT's answer
+        from pmkg.reason import rdfs_types, reason
+        graph = ontology()  # parsed before the threads share it
+        predicted = rdfs_types(graph, mapped)
+        wait = _in_thread(lambda: timed("reason", reason, graph, mapped)[0])
+        report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *predicted], mapped, cache)
+        note("reason")
+        inferred = wait()
+        _remember_reasoning(key, inferred, cache)
+        if inferred != predicted:  # the prediction was wrong: validate what HermiT says
+            report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *inferred], mapped,
+                                cache)
+    else:
+        if run_reasoner:
+            _remember_reasoning(key, inferred, cache)
+        report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *inferred], mapped, cache)
     cached += ["validate"] * hit
     if report.violations:
         raise ValidationFailed(f"{len(report.violations)} SHACL violation(s)", problems=report.violations)
