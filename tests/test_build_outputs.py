@@ -139,6 +139,7 @@ def test_a_wrong_prediction_of_hermit_is_validated_again(tmp_path: Path, monkeyp
 
     import pmkg.reason
     from pmkg.pipeline import triples_key
+    from pmkg.store import nt_lines
     root = make_project(tmp_path / "proj", FIXTURES / "kitchen_sink")
     monkeypatch.setattr(pmkg.reason, "rdfs_types", lambda _ontology, _mapped: set())
     paths = Paths(root=root)
@@ -146,5 +147,5 @@ def test_a_wrong_prediction_of_hermit_is_validated_again(tmp_path: Path, monkeyp
     assert result.cached == () and len(result.inferred) > 0
     asserted = [t for part in (result.mapped.graphs, result.mapped.provenance) for ts in part.values() for t in ts]
     expected = triples_key(f"pyshacl {version('pyshacl')}", [paths.shapes, paths.ontology],
-                           [*asserted, *result.inferred])
+                           [nt_lines(asserted), nt_lines(result.inferred)])
     assert json.loads((root / "dist" / "cache" / "validate.json").read_text(encoding="utf-8"))["key"] == expected

@@ -44,21 +44,21 @@ PREFIXES = {
 EXPORTS = ("pmkg.nq", "pmkg.nt", "pmkg.ttl", "pmkg.trig", "pmkg.jsonld")
 
 
-def nt_term(term: Node, _memo: dict = {}) -> str:  # noqa: B006 - the memo is meant to be shared
+def nt_term(term: Node) -> str:
     """N-Triples text of an rdflib term (rdflib's ``n3()`` re-validates every IRI, 5x slower)."""
-    text = _memo.get(term)
-    if text is None:
-        from rdflib import BNode, URIRef
-        if isinstance(term, URIRef):
-            text = f"<{term}>"
-        elif isinstance(term, BNode):
-            text = f"_:{term}"
-        else:
-            text = term.n3()
-        if len(_memo) > 2_000_000:
-            _memo.clear()
-        _memo[term] = text
-    return text
+    from rdflib import BNode, URIRef
+
+    kind = type(term)
+    if kind is URIRef:
+        return f"<{term}>"
+    if kind is BNode:
+        return f"_:{term}"
+    return term.n3()
+
+
+def nt_lines(triples: Iterable[tuple[Node, Node, Node]]) -> list[str]:
+    """The N-Triples text of each triple (without the final " ."), in order."""
+    return [f"{nt_term(s)} {nt_term(p)} {nt_term(o)}" for s, p, o in triples]
 
 
 def ntriples_lines(quads: Iterable[Quad]) -> list[str]:
@@ -66,18 +66,18 @@ def ntriples_lines(quads: Iterable[Quad]) -> list[str]:
     return sorted({f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o, _g in quads})
 
 
-def nquads_text(quads: Iterable[Quad]) -> str:
-    """N-Quads of the quads, in rdflib's lexical forms (the store canonicalises them on load)."""
-    return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {nt_term(g)} .\n" for s, p, o, g in quads)
+def nquads_text(graphs: Iterable[tuple[str, list[str]]]) -> str:
+    """N-Quads of (graph IRI, N-Triples lines) pairs, in rdflib's lexical forms (the store canonicalises them)."""
+    return "".join(f"{line} <{g}> .\n" for g, lines in graphs for line in lines)
 
 
-def _canonical(quads: list[Quad], ontology: Path) -> tuple[list[ox.Quad], list[str]]:
-    """The quads and the ontology file through an in-memory store: each literal in its canonical form.
+def _canonical(nquads: str, ontology: Path) -> tuple[list[ox.Quad], list[str]]:
+    """The N-Quads and the ontology file through an in-memory store: each literal in its canonical form.
     Returned sorted by graph then subject, with the sorted N-Triples lines of the data (no ontology)."""
     from pmkg.namespaces import ONTOLOGY_GRAPH
 
     memory = ox.Store()
-    memory.bulk_load(input=nquads_text(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    memory.bulk_load(input=nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
     onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
     memory.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE, to_graph=onto)
     canonical = sorted(memory, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
@@ -104,9 +104,10 @@ def _write_exports(folder: Path, canonical: list[ox.Quad], nt: list[str]) -> str
     return nq_text
 
 
-def write_dist(dist: Path, quads: list[Quad], ontology: Path, manifest: dict, imports: Path | None = None,
+def write_dist(dist: Path, nquads: str, ontology: Path, manifest: dict, imports: Path | None = None,
                cache: dict[str, dict] | None = None) -> list[str]:
-    """Write every output into a temp folder, then swap it in for ``dist``; return the N-Triples lines.
+    """Write every output of ``nquads`` (the curated data) into a temp folder, then swap it in for
+    ``dist``; return the sorted N-Triples lines.
 
     Imported paper-level data (``imports/*.nq``, written by ``pmkg import``) is
     loaded into the new store too, so a rebuild of the curated graph keeps it;
@@ -118,7 +119,7 @@ def write_dist(dist: Path, quads: list[Quad], ontology: Path, manifest: dict, im
     dist.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".dist-", dir=dist.parent))
     try:
-        canonical, nt = _canonical(quads, ontology)
+        canonical, nt = _canonical(nquads, ontology)
         nq_text = _write_exports(tmp, canonical, nt)
         store = ox.Store(str(tmp / STORE_DIR))
         store.bulk_load(input=nq_text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
