@@ -149,3 +149,21 @@ def test_a_wrong_prediction_of_hermit_is_validated_again(tmp_path: Path, monkeyp
     expected = triples_key(f"pyshacl {version('pyshacl')}", [paths.shapes, paths.ontology],
                            [nt_lines(asserted), nt_lines(result.inferred)])
     assert json.loads((root / "dist" / "cache" / "validate.json").read_text(encoding="utf-8"))["key"] == expected
+
+
+def test_dist_is_copied_only_when_written_from_the_same_input(tmp_path: Path):
+    """An unchanged rebuild copies the previous exports and store; a new import file does not."""
+    root = make_project(tmp_path / "proj", FIXTURES / "kitchen_sink")
+    paths = Paths(root=root)
+    build(paths)
+    first = (root / "dist" / "pmkg.nt").read_bytes()
+    build(paths)
+    assert (root / "dist" / "pmkg.nt").read_bytes() == first
+    (root / "imports").mkdir()
+    paper = "<https://w3id.org/pmkg/id/paper/p1> <http://www.w3.org/2000/01/rdf-schema#label> \"P1\" " \
+            "<https://w3id.org/pmkg/id/document/import-x> .\n"
+    (root / "imports" / "x.nq").write_text(paper, encoding="utf-8")
+    build(paths)
+    store = ox.Store.read_only(str(root / "dist" / "store"))
+    assert list(store.quads_for_pattern(ox.NamedNode("https://w3id.org/pmkg/id/paper/p1"), None, None))
+    assert (root / "dist" / "pmkg.nt").read_bytes() == first  # the file exports hold the curated graph only

@@ -13,6 +13,7 @@ byte-identical files.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -48,17 +49,23 @@ def nt_term(term: Node) -> str:
     """N-Triples text of an rdflib term (rdflib's ``n3()`` re-validates every IRI, 5x slower)."""
     from rdflib import BNode, URIRef
 
+    return _nt(term, URIRef, BNode)
+
+
+def _nt(term: Node, uri: type, blank: type) -> str:
     kind = type(term)
-    if kind is URIRef:
+    if kind is uri:
         return f"<{term}>"
-    if kind is BNode:
+    if kind is blank:
         return f"_:{term}"
     return term.n3()
 
 
 def nt_lines(triples: Iterable[tuple[Node, Node, Node]]) -> list[str]:
     """The N-Triples text of each triple (without the final " ."), in order."""
-    return [f"{nt_term(s)} {nt_term(p)} {nt_term(o)}" for s, p, o in triples]
+    from rdflib import BNode, URIRef
+
+    return [f"{_nt(s, URIRef, BNode)} {_nt(p, URIRef, BNode)} {_nt(o, URIRef, BNode)}" for s, p, o in triples]
 
 
 def ntriples_lines(quads: Iterable[Quad]) -> list[str]:
@@ -73,14 +80,15 @@ def nquads_text(graphs: Iterable[tuple[str, list[str]]]) -> str:
 
 def _canonical(nquads: str, ontology: Path) -> tuple[list[ox.Quad], list[str]]:
     """The N-Quads and the ontology file through an in-memory store: each literal in its canonical form.
-    Returned sorted by graph then subject, with the sorted N-Triples lines of the data (no ontology)."""
+    Returned graph by graph, with the sorted N-Triples lines of the data (no ontology)."""
     from pmkg.namespaces import ONTOLOGY_GRAPH
 
     memory = ox.Store()
     memory.bulk_load(input=nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
     onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
     memory.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE, to_graph=onto)
-    canonical = sorted(memory, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    graphs = sorted(memory.named_graphs(), key=str)
+    canonical = [q for g in graphs for q in memory.quads_for_pattern(None, None, None, g)]
     nt = sorted({f"{q.triple} .\n" for q in canonical if q.graph_name != onto})
     return canonical, nt
 
@@ -104,6 +112,31 @@ def _write_exports(folder: Path, canonical: list[ox.Quad], nt: list[str]) -> str
     return nq_text
 
 
+def outputs_key(nquads: str, ontology: Path, imports: Path | None) -> str:
+    """Fingerprint of everything in dist/ but the manifest: the writer, the data, the ontology, the imports."""
+    digest = hashlib.sha256(f"pyoxigraph {ox.__version__} {EXPORTS}".encode())
+    digest.update(nquads.encode("utf-8"))
+    for path in [ontology, *(sorted(imports.glob("*.nq")) if imports and imports.is_dir() else [])]:
+        digest.update(path.name.encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _reuse(old: Path, new: Path, key: str) -> list[str] | None:
+    """Copy the previous dist/'s exports and store when they were written from exactly the same input."""
+    previous = read_manifest(old) or {}
+    names = [*EXPORTS, "ontology.ttl"]
+    if previous.get("outputs_key") != key or not all((old / n).is_file() for n in names):
+        return None
+    try:
+        for name in names:
+            shutil.copy2(old / name, new / name)
+        shutil.copytree(old / STORE_DIR, new / STORE_DIR, ignore=shutil.ignore_patterns("LOCK"))
+        return (new / "pmkg.nt").read_text(encoding="utf-8").splitlines(keepends=True)
+    except OSError:
+        return None
+
+
 def write_dist(dist: Path, nquads: str, ontology: Path, manifest: dict, imports: Path | None = None,
                cache: dict[str, dict] | None = None) -> list[str]:
     """Write every output of ``nquads`` (the curated data) into a temp folder, then swap it in for
@@ -113,20 +146,17 @@ def write_dist(dist: Path, nquads: str, ontology: Path, manifest: dict, imports:
     loaded into the new store too, so a rebuild of the curated graph keeps it;
     the file exports hold the curated graph only (they are dumped before the
     imports are loaded).  The ontology file goes into its own named graph.
-    ``cache`` entries go to ``dist/cache/<name>.json``.
+    ``cache`` entries go to ``dist/cache/<name>.json``.  When the previous dist/ was written from
+    exactly the same input (``outputs_key``), its exports and store are copied instead.
     """
     dist = dist.resolve()
     dist.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".dist-", dir=dist.parent))
     try:
-        canonical, nt = _canonical(nquads, ontology)
-        nq_text = _write_exports(tmp, canonical, nt)
-        store = ox.Store(str(tmp / STORE_DIR))
-        store.bulk_load(input=nq_text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
-        for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
-            store.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
-        store.flush()
-        del store  # closes it (a Store is in no reference cycle)
+        manifest = {**manifest, "outputs_key": outputs_key(nquads, ontology, imports)}
+        nt = _reuse(dist, tmp, manifest["outputs_key"]) if dist.is_dir() else None
+        if nt is None:
+            nt = _write_all(tmp, nquads, ontology, imports)
         if cache:
             (tmp / CACHE_DIR).mkdir()
             for name, entry in cache.items():
@@ -142,6 +172,18 @@ def write_dist(dist: Path, nquads: str, ontology: Path, manifest: dict, imports:
     os.rename(tmp, dist)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    return nt
+
+
+def _write_all(folder: Path, nquads: str, ontology: Path, imports: Path | None) -> list[str]:
+    canonical, nt = _canonical(nquads, ontology)
+    nq_text = _write_exports(folder, canonical, nt)
+    store = ox.Store(str(folder / STORE_DIR))
+    store.bulk_load(input=nq_text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
+        store.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store  # closes it (a Store is in no reference cycle)
     return nt
 
 
