@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from pmkg.validate import ShaclReport
 
 STAGES = ("load", "map", "reason", "validate", "write")
+PARALLEL_MAX_TRIPLES = 300_000  # above this, HermiT and pySHACL run one after the other (peak memory)
 Progress = Callable[[str], None]
 
 
@@ -130,8 +131,8 @@ class Lines:
         from pmkg.store import nt_lines
         blank = any(isinstance(t, BNode) for part in (mapped.graphs, mapped.provenance) for ts in part.values()
                     for triple in ts for t in (triple[0], triple[2]))
-        return cls({g: nt_lines(ts) for g, ts in mapped.graphs.items()},
-                   {g: nt_lines(ts) for g, ts in mapped.provenance.items()}, blank=blank)
+        return cls({g: sorted(nt_lines(ts)) for g, ts in mapped.graphs.items()},  # sorted: sets have no order
+                   {g: sorted(nt_lines(ts)) for g, ts in mapped.provenance.items()}, blank=blank)
 
     def data(self) -> list[list[str]]:
         return list(self.graphs.values())
@@ -292,7 +293,10 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
         from pmkg.reason import rdfs_types, reason
         graph = ontology()  # parsed before the threads share it
         predicted = rdfs_types(graph, mapped)
-        wait = _in_thread(lambda: timed("reason", reason, graph, mapped)[0])
+        if len(asserted) > PARALLEL_MAX_TRIPLES:  # both tools' copies of a big graph at once: memory
+            predicted = timed("reason", reason, graph, mapped)[0]
+        wait = _in_thread(lambda: predicted if len(asserted) > PARALLEL_MAX_TRIPLES
+                          else timed("reason", reason, graph, mapped)[0])
         report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *predicted], mapped, lines,
                             predicted, cache)
         note("reason")
