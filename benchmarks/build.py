@@ -7,16 +7,31 @@ Ours for the same three steps: Oxigraph bulk load, Oxigraph query, and the
 dist/ writer (all formats).  Each measurement is the median of --runs runs.
 
     .venv/bin/python benchmarks/build.py --sizes 1 10 100 --runs 3
+
+With ``--process`` it times what a user waits for instead: ``pmkg build`` as a whole
+process on a project holding the synthetic kg/ (a first build into an empty dist/,
+then an unchanged rebuild, then a rebuild after a one-record edit), with CPU seconds
+and the peak RSS of the process and its children (HermiT's Java), next to the
+baseline ``python -c "import pyoxigraph"``.  A watchdog stops the build when the
+machine's available memory falls under --min-available-gb (the machine is shared).
+
+    .venv/bin/python benchmarks/build.py --process --sizes 1 10 --json benchmarks/results/build-process.json
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
+import os
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -99,6 +114,85 @@ def bench_size(copies: int, runs: int, reason_max: int, work: Path, cap: float) 
             "triples": result.summary["triples"], "stages": stages, "baseline_rdflib": baseline, "ours": ours}
 
 
+def available_gb() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return float("inf")
+
+
+def timed_process(argv: list[str], min_available_gb: float) -> dict:
+    """Wall and CPU seconds, peak RSS and exit code of one process (and its children), stopped with
+    its whole process group when the machine runs short of memory."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    stopped, done = threading.Event(), threading.Event()
+
+    def watch() -> None:  # never reaps the child (wait4 below must)
+        while not done.wait(0.5):
+            if available_gb() < min_available_gb:
+                stopped.set()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                return
+
+    threading.Thread(target=watch, daemon=True).start()
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    done.set()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall_s": round(time.perf_counter() - start, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024), "exit": os.waitstatus_to_exitcode(status),
+            "stopped_for_memory": stopped.is_set(), "stderr_tail": err.strip().splitlines()[-3:]}
+
+
+def bench_process(copies: int, pmkg: str, work: Path, min_available_gb: float, first_only: bool = False) -> dict:
+    root = work / f"project-{copies}"
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    make_synthetic(ROOT / "kg", root / "kg", copies)
+    for name in ("ontology", "queries"):
+        shutil.copytree(ROOT / name, root / name)
+    baseline = timed_process([sys.executable, "-c", "import pyoxigraph"], 0)
+    row = {"copies": copies, "baseline_wall_s": baseline["wall_s"]}
+    row["first build"] = timed_process([pmkg, "build", "-q", "--root", str(root)], min_available_gb)
+    if row["first build"]["exit"] == 0 and not first_only:
+        row["unchanged rebuild"] = timed_process([pmkg, "build", "-q", "--root", str(root)], min_available_gb)
+        (root / "kg" / "zz-edit.yaml").write_text(
+            "facts:\n  - about: bgi\n    aliases: [Bench alias]\n    source: {doc: causio-2023, at: x}\n",
+            encoding="utf-8")
+        row["after a one-record edit"] = timed_process([pmkg, "build", "-q", "--root", str(root)],
+                                                       min_available_gb)
+    if row["first build"]["exit"] == 0:
+        manifest = json.loads((root / "dist" / "build.json").read_text(encoding="utf-8"))
+        row["records"] = sum(manifest["summary"]["records"].values())
+        row["triples"] = manifest["summary"]["triples"]
+    shutil.rmtree(root, ignore_errors=True)
+    return row
+
+
+def main_process(args: argparse.Namespace) -> int:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="pmkg-bench-") as tmp:
+        for copies in args.sizes:
+            row = bench_process(copies, str(args.pmkg), Path(tmp), args.min_available_gb,
+                                first_only=copies >= args.first_only_from)
+            rows.append(row)
+            print(f"\n== {copies}x: {row.get('records', '?')} records, {row.get('triples', '?')} triples; "
+                  f"baseline {row['baseline_wall_s']} s", flush=True)
+            for kind in ("first build", "unchanged rebuild", "after a one-record edit"):
+                if kind in row:
+                    r = row[kind]
+                    print(f"  {kind:<26} wall {r['wall_s']:8.2f} s  cpu {r['cpu_s']:8.2f} s  "
+                          f"peak {r['peak_rss_mb']:6d} MB  exit {r['exit']}"
+                          + ("  STOPPED: machine memory low" if r["stopped_for_memory"] else ""), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100])
@@ -106,7 +200,13 @@ def main() -> int:
     parser.add_argument("--reason-max", type=int, default=100, help="skip HermiT above this many copies")
     parser.add_argument("--cap", type=float, default=120.0, help="stop the rdflib query after this many seconds")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--process", action="store_true", help="time `pmkg build` processes (see above)")
+    parser.add_argument("--pmkg", type=Path, default=ROOT / ".venv" / "bin" / "pmkg")
+    parser.add_argument("--min-available-gb", type=float, default=2.0)
+    parser.add_argument("--first-only-from", type=int, default=100, help="from this size on, only the first build")
     args = parser.parse_args()
+    if args.process:
+        return main_process(args)
     rows = []
     with tempfile.TemporaryDirectory(prefix="pmkg-bench-") as tmp:
         for copies in args.sizes:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
     from pmkg.store import Quad
     from pmkg.validate import ShaclReport
 
-STAGES = ("load", "map", "reason", "validate", "write")
+STAGES = ("load", "map", "reason", "validate", "materialise", "write")
+PARALLEL_MAX_TRIPLES = 300_000  # above this, HermiT and pySHACL run one after the other (peak memory)
 Progress = Callable[[str], None]
 
 
@@ -94,23 +96,54 @@ def input_fingerprint(paths: Paths) -> str:
     return digest.hexdigest()
 
 
-def _summary(kg: KG, quads: list[Quad], inferred: set, warnings: list[Problem]) -> dict:
-    from rdflib import RDF
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
-    from pmkg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
+
+def _summary(kg: KG, mapped: Mapped, lines: Lines, inferred: set, warnings: list[Problem]) -> dict:
     classes: Counter[str] = Counter()
-    typed = {(s, o) for s, p, o, g in quads if p == RDF.type and g != ONTOLOGY_GRAPH}
+    typed = {(s, o) for triples in (*mapped.graphs.values(), inferred) for s, p, o in triples
+             if str.__eq__(p, RDF_TYPE)}
     for _s, o in typed:
         classes[_curie(o)] += 1
     per_source: Counter[str] = Counter()
-    for _s, _p, _o, g in quads:
-        if g not in (ONTOLOGY_GRAPH, INFERRED_GRAPH):
-            per_source[str(g).rsplit("/", 1)[-1]] += 1
+    for g, graph_lines in (*lines.graphs.items(), *lines.provenance.items()):
+        per_source[str(g).rsplit("/", 1)[-1]] += len(graph_lines)
     records: Counter[str] = Counter(r.kind for r in kg.records)
     return {"records": dict(sorted(records.items())), "classes": dict(sorted(classes.items())),
             "triples_per_source": dict(sorted(per_source.items())),
-            "triples": len({q[:3] for q in quads if q[3] != ONTOLOGY_GRAPH}),
+            "triples": len({line for group in lines.all() for line in group}),
             "inferred": len(inferred), "warnings": len(warnings)}
+
+
+@dataclass
+class Lines:
+    """The N-Triples text of every triple, computed once: for the cache keys, the summary and dist/."""
+
+    graphs: dict[URIRef, list[str]]
+    provenance: dict[URIRef, list[str]]
+    inferred: list[str] = field(default_factory=list)
+    blank: bool = False  # some triple has a blank node: no stable key
+
+    @classmethod
+    def of(cls, mapped: Mapped) -> Lines:
+        from rdflib import BNode
+
+        from pmkg.store import nt_lines
+        blank = any(isinstance(t, BNode) for part in (mapped.graphs, mapped.provenance) for ts in part.values()
+                    for triple in ts for t in (triple[0], triple[2]))
+        return cls({g: sorted(nt_lines(ts)) for g, ts in mapped.graphs.items()},  # sorted: sets have no order
+                   {g: sorted(nt_lines(ts)) for g, ts in mapped.provenance.items()}, blank=blank)
+
+    def data(self) -> list[list[str]]:
+        return list(self.graphs.values())
+
+    def all(self) -> list[list[str]]:
+        return [*self.graphs.values(), *self.provenance.values(), self.inferred]
+
+    def nquads(self) -> str:
+        from pmkg.namespaces import INFERRED_GRAPH
+        from pmkg.store import nquads_text
+        return nquads_text([*self.graphs.items(), *self.provenance.items(), (INFERRED_GRAPH, sorted(self.inferred))])
 
 
 def _curie(iri: URIRef) -> str:
@@ -124,53 +157,73 @@ def _curie(iri: URIRef) -> str:
     return text
 
 
-def triples_key(label: str, files: Iterable[Path], triples: Iterable[Triple]) -> str | None:
+def triples_key(label: str, files: Iterable[Path], groups: Iterable[list[str]]) -> str:
     """Fingerprint of a tool's whole input: its name and version, files (the ontology, whose blank
-    nodes are named anew at each parse), and the other triples, order-free.  None (do not cache)
-    when one of those triples has a blank node."""
-    from rdflib import BNode
-
-    from pmkg.store import nt_term
+    nodes are named anew at each parse), and the N-Triples lines of the other triples, order-free."""
     digest = hashlib.sha256(label.encode())
     for path in files:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    lines = set()
-    for s, p, o in triples:
-        if isinstance(s, BNode) or isinstance(o, BNode):
-            return None
-        lines.add(f"{nt_term(s)} {nt_term(p)} {nt_term(o)}")
-    for line in sorted(lines):
+    for line in sorted({line for group in groups for line in group}):
         digest.update(line.encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()
 
 
-def _reason_cached(paths: Paths, ontology: Callable[[], Graph], mapped: Mapped, cache: dict) -> tuple[set, bool]:
-    """HermiT's inferred types, reused when the ontology and the data triples are unchanged."""
+def _reason_key(paths: Paths, lines: Lines) -> str | None:
+    if lines.blank:
+        return None
+    return triples_key(f"hermit owlready2 {version('owlready2')}", [paths.ontology], lines.data())
+
+
+def _reason_cached(paths: Paths, lines: Lines) -> tuple[str | None, set | None]:
+    """The reasoning key, and HermiT's inferred types from the previous build when the ontology and
+    the data triples are unchanged (else None)."""
     from rdflib import RDF, URIRef
 
-    from pmkg.reason import reason
     from pmkg.store import read_cache
-    key = triples_key(f"hermit owlready2 {version('owlready2')}", [paths.ontology],
-                      (t for triples in mapped.graphs.values() for t in triples))
+    key = _reason_key(paths, lines)
     hit = read_cache(paths.dist, "reason", key) if key else None
-    if hit is not None:
-        inferred = {(URIRef(s), RDF.type, URIRef(o)) for s, o in hit["types"]}
-    else:
-        inferred, _ = reason(ontology(), mapped)
+    return key, None if hit is None else {(URIRef(s), RDF.type, URIRef(o)) for s, o in hit["types"]}
+
+
+def _remember_reasoning(key: str | None, inferred: set, cache: dict) -> None:
     if key:
         cache["reason"] = {"key": key, "types": sorted([str(s), str(o)] for s, _p, o in inferred)}
-    return inferred, hit is not None
+
+
+def _in_thread(func: Callable[[], Any]) -> Callable[[], Any]:
+    """Start ``func`` in a daemon thread (Ctrl-C need not wait for it); return a function that waits
+    for its value or raises its error."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = func()
+        except BaseException as exc:  # handed to the waiting thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True, name="pmkg-reason")
+    thread.start()
+
+    def wait() -> Any:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    return wait
 
 
 def _validate_cached(paths: Paths, ontology: Callable[[], Graph], data: list[Triple], mapped: Mapped,
-                     cache: dict) -> tuple[ShaclReport, bool]:
-    """pySHACL's results on ontology + data, reused when the shapes, ontology and data are unchanged."""
+                     lines: Lines, types: set, cache: dict) -> tuple[ShaclReport, bool]:
+    """pySHACL's results on ontology + ``data`` (whose lines are ``lines`` with the inferred ``types``),
+    reused when the shapes, ontology and data are unchanged."""
     from rdflib import Graph, URIRef
 
-    from pmkg.store import read_cache
+    from pmkg.store import nt_lines, read_cache
     from pmkg.validate import from_results, load_shapes, shacl_results
-    key = triples_key(f"pyshacl {version('pyshacl')}", [paths.shapes, paths.ontology], data)
+    key = None if lines.blank else triples_key(f"pyshacl {version('pyshacl')}", [paths.shapes, paths.ontology],
+                                               [*lines.graphs.values(), *lines.provenance.values(), nt_lines(types)])
     hit = read_cache(paths.dist, "validate", key) if key else None
     if hit is not None:
         results = [(URIRef(f), path, message, severity) for f, path, message, severity in hit["results"]]
@@ -231,19 +284,43 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     kg = timed("load", load_kg, paths.kg)
     ontology = functools.cache(lambda: Graph().parse(paths.ontology, format="turtle"))  # parsed only if needed
     mapped = timed("map", map_kg, kg)
+    lines = Lines.of(mapped)
+    asserted = [t for part in (mapped.graphs, mapped.provenance) for ts in part.values() for t in ts]
     inferred: set = set()
     if run_reasoner:
-        inferred, hit = timed("reason", _reason_cached, paths, ontology, mapped, cache)
-        cached += ["reason"] * hit
-    inferred |= timed("materialise", materialise, [*ontology(), *(q[:3] for q in mapped.quads()), *inferred])
-    data = [*(t for part in (mapped.graphs, mapped.provenance) for ts in part.values() for t in ts), *inferred]
-    report, hit = timed("validate", _validate_cached, paths, ontology, data, mapped, cache)
+        key, inferred = timed("reason", _reason_cached, paths, lines)
+        cached += ["reason"] * (inferred is not None)
+    if inferred is None:  # HermiT runs beside pySHACL, which checks a prediction of HermiT's answer
+        from pmkg.reason import rdfs_types, reason
+        graph = ontology()  # parsed before the threads share it
+        predicted = rdfs_types(graph, mapped)
+        if len(asserted) > PARALLEL_MAX_TRIPLES:  # both tools' copies of a big graph at once: memory
+            predicted = timed("reason", reason, graph, mapped)[0]
+        wait = _in_thread(lambda: predicted if len(asserted) > PARALLEL_MAX_TRIPLES
+                          else timed("reason", reason, graph, mapped)[0])
+        report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *predicted], mapped, lines,
+                            predicted, cache)
+        note("reason")
+        inferred = wait()
+        _remember_reasoning(key, inferred, cache)
+        if inferred != predicted:  # the prediction was wrong: validate what HermiT says
+            report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *inferred], mapped,
+                                lines, inferred, cache)
+    else:
+        if run_reasoner:
+            _remember_reasoning(key, inferred, cache)
+        report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *inferred], mapped, lines,
+                            inferred, cache)
     cached += ["validate"] * hit
+    # facts many queries need (a thing's places and region), from the asserted graph and the ontology
+    inferred = inferred | timed("materialise", materialise, [*ontology(), *asserted])
     if report.violations:
         raise ValidationFailed(f"{len(report.violations)} SHACL violation(s)", problems=report.violations)
     quads: list[Quad] = list(mapped.quads())
     quads += [(*t, INFERRED_GRAPH) for t in sorted(inferred)]
-    summary = _summary(kg, quads, inferred, report.warnings)
+    from pmkg.store import nt_lines
+    lines.inferred = nt_lines(inferred)
+    summary = _summary(kg, mapped, lines, inferred, report.warnings)
     previous = read_manifest(paths.dist)
     digests = input_digests(paths)
     nt = old_nt = None
@@ -253,6 +330,6 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
                     "fingerprint": input_fingerprint(paths), "reasoned": run_reasoner, "inputs": digests,
                     "warnings": [str(w) for w in report.warnings], "summary": summary,
                     "timings": {k: round(v, 3) for k, v in timings.items()}, "cached": cached}
-        nt = timed("write", write_dist, paths.dist, quads, paths.ontology, manifest, paths.imports, cache)
+        nt = timed("write", write_dist, paths.dist, lines.nquads(), paths.ontology, manifest, paths.imports, cache)
     changes = compare(previous, summary, digests, nt, old_nt)
     return BuildResult(kg, mapped, inferred, report.warnings, timings, quads, summary, changes, tuple(cached))

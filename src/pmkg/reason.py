@@ -152,3 +152,30 @@ def _inferred_types(world: owlready2.World, asserted: Graph) -> set[Triple]:
                 if t not in asserted and anc.iri != str(OWL.NamedIndividual):
                     out.add(t)
     return out
+
+
+def rdfs_types(ontology: Graph, mapped: Mapped) -> set[Triple]:
+    """A cheap prediction of HermiT's answer: the named superclasses of every asserted type and of
+    every rdfs:domain / rdfs:range, for the graph's own individuals, less the asserted types.
+
+    On the curated graph it equals HermiT's inferred types exactly, so SHACL can validate against
+    it while HermiT runs; the build re-validates whenever the two differ (pipeline.py).
+    """
+    sup = _superclasses(ontology)
+    domain = {p: d for p, d in ontology.subject_objects(RDFS.domain) if isinstance(d, URIRef)}
+    rng = {p: r for p, r in ontology.subject_objects(RDFS.range) if isinstance(r, URIRef)}
+    classes: dict[URIRef, set[URIRef]] = defaultdict(set)
+    asserted: set[Triple] = set()
+    for triples in mapped.graphs.values():
+        for s, p, o in triples:
+            if p == RDF.type and isinstance(o, URIRef):
+                classes[s].add(o)
+                asserted.add((s, p, o))
+            if p in domain:
+                classes[s].add(domain[p])
+            if p in rng and isinstance(o, URIRef):
+                classes[o].add(rng[p])
+    skip = {OWL.Thing, OWL.NamedIndividual}
+    out = {(ind, RDF.type, anc) for ind, direct in classes.items() if str(ind).startswith("https://w3id.org/pmkg/")
+           for cls in direct for anc in sup.get(cls, {cls}) if anc not in skip}
+    return out - asserted

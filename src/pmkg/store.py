@@ -14,6 +14,7 @@ byte-identical files.
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import os
 import shutil
@@ -50,30 +51,33 @@ _ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\
             **{c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F] if c not in (9, 10, 13)}}
 
 
-def nt_term(term: Node, _memo: dict = {}) -> str:  # noqa: B006 - the memo is meant to be shared
+def nt_term(term: Node) -> str:
     """N-Triples text of an rdflib term.  rdflib's ``n3()`` re-validates every IRI (5x slower) and
     writes a literal holding a newline as a triple-quoted Turtle string, which N-Triples forbids
     (a curated note with a blank line crashed the write stage); here every line break and
-    control character is escaped."""
-    text = _memo.get(term)
-    if text is None:
-        from rdflib import BNode, Literal, URIRef
-        if isinstance(term, URIRef):
-            text = f"<{term}>"
-        elif isinstance(term, BNode):
-            text = f"_:{term}"
-        elif isinstance(term, Literal):
-            text = '"' + str(term).translate(_ESCAPES) + '"'
-            if term.language:
-                text = f"{text}@{term.language}"
-            elif term.datatype:
-                text = f"{text}^^<{term.datatype}>"
-        else:
-            text = term.n3()
-        if len(_memo) > 2_000_000:
-            _memo.clear()
-        _memo[term] = text
-    return text
+    control character of a literal is escaped."""
+    from rdflib import BNode, URIRef
+
+    return _nt(term, URIRef, BNode)
+
+
+def _nt(term: Node, uri: type, blank: type) -> str:
+    kind = type(term)
+    if kind is uri:
+        return f"<{term}>"
+    if kind is blank:
+        return f"_:{term}"
+    text = '"' + str(term).translate(_ESCAPES) + '"'
+    if term.language:
+        return f"{text}@{term.language}"
+    return f"{text}^^<{term.datatype}>" if term.datatype else text
+
+
+def nt_lines(triples: Iterable[tuple[Node, Node, Node]]) -> list[str]:
+    """The N-Triples text of each triple (without the final " ."), in order."""
+    from rdflib import BNode, URIRef
+
+    return [f"{_nt(s, URIRef, BNode)} {_nt(p, URIRef, BNode)} {_nt(o, URIRef, BNode)}" for s, p, o in triples]
 
 
 def ntriples_lines(quads: Iterable[Quad]) -> list[str]:
@@ -81,21 +85,22 @@ def ntriples_lines(quads: Iterable[Quad]) -> list[str]:
     return sorted({f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o, _g in quads})
 
 
-def nquads_text(quads: Iterable[Quad]) -> str:
-    """N-Quads of the quads, in rdflib's lexical forms (the store canonicalises them on load)."""
-    return "".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {nt_term(g)} .\n" for s, p, o, g in quads)
+def nquads_text(graphs: Iterable[tuple[str, list[str]]]) -> str:
+    """N-Quads of (graph IRI, N-Triples lines) pairs, in rdflib's lexical forms (the store canonicalises them)."""
+    return "".join(f"{line} <{g}> .\n" for g, lines in graphs for line in lines)
 
 
-def _canonical(quads: list[Quad], ontology: Path) -> tuple[list[ox.Quad], list[str]]:
-    """The quads and the ontology file through an in-memory store: each literal in its canonical form.
-    Returned sorted by graph then subject, with the sorted N-Triples lines of the data (no ontology)."""
+def _canonical(nquads: str, ontology: Path) -> tuple[list[ox.Quad], list[str]]:
+    """The N-Quads and the ontology file through an in-memory store: each literal in its canonical form.
+    Returned graph by graph, with the sorted N-Triples lines of the data (no ontology)."""
     from pmkg.namespaces import ONTOLOGY_GRAPH
 
     memory = ox.Store()
-    memory.bulk_load(input=nquads_text(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    memory.bulk_load(input=nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
     onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
     memory.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE, to_graph=onto)
-    canonical = sorted(memory, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    graphs = sorted(memory.named_graphs(), key=str)
+    canonical = [q for g in graphs for q in memory.quads_for_pattern(None, None, None, g)]
     nt = sorted({f"{q.triple} .\n" for q in canonical if q.graph_name != onto})
     return canonical, nt
 
@@ -119,18 +124,45 @@ def _write_exports(folder: Path, canonical: list[ox.Quad], nt: list[str]) -> str
     return nq_text
 
 
-def write_dist(dist: Path, quads: list[Quad], ontology: Path, manifest: dict, imports: Path | None = None,
+def outputs_key(nquads: str, ontology: Path, imports: Path | None) -> str:
+    """Fingerprint of everything in dist/ but the manifest: the writer, the data, the ontology, the imports."""
+    digest = hashlib.sha256(f"pyoxigraph {ox.__version__} {EXPORTS}".encode())
+    digest.update(nquads.encode("utf-8"))
+    for path in [ontology, *(sorted(imports.glob("*.nq")) if imports and imports.is_dir() else [])]:
+        digest.update(path.name.encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _reuse(old: Path, new: Path, key: str) -> list[str] | None:
+    """Copy the previous dist/'s exports and store when they were written from exactly the same input."""
+    previous = read_manifest(old) or {}
+    names = [*EXPORTS, "ontology.ttl"]
+    if previous.get("outputs_key") != key or not all((old / n).is_file() for n in names):
+        return None
+    try:
+        for name in names:
+            shutil.copy2(old / name, new / name)
+        shutil.copytree(old / STORE_DIR, new / STORE_DIR, ignore=shutil.ignore_patterns("LOCK"))
+        return (new / "pmkg.nt").read_text(encoding="utf-8").splitlines(keepends=True)
+    except OSError:
+        return None
+
+
+def write_dist(dist: Path, nquads: str, ontology: Path, manifest: dict, imports: Path | None = None,
                cache: dict[str, dict] | None = None) -> list[str]:
-    """Write every output into a temp folder, then swap it in for ``dist``; return the N-Triples lines.
+    """Write every output of ``nquads`` (the curated data) into a temp folder, then swap it in for
+    ``dist``; return the sorted N-Triples lines.
 
     Imported paper-level data (``imports/*.nq``, written by ``pmkg import``) is
     loaded into the new store too, so a rebuild of the curated graph keeps it;
     the file exports hold the curated graph only (they are dumped before the
     imports are loaded).  The ontology file goes into its own named graph.
-    ``cache`` entries go to ``dist/cache/<name>.json``.
-    The manifest records which import files the store holds (``imports``), so a
-    later import or a crash between the two copies is noticed (:func:`sync_imports`).
-    Holds the project lock, so a build and an import never write at once.
+    ``cache`` entries go to ``dist/cache/<name>.json``.  When the previous dist/ was written from
+    exactly the same input (``outputs_key``), its exports and store are copied instead.
+    The manifest records which import files the store holds (``imports``), so a later import or a
+    crash between the two copies is noticed (:func:`sync_imports`).  Holds the project lock, so a
+    build and an import never write at once.
     """
     dist = dist.resolve()
     with disk_errors(dist.parent):
@@ -141,7 +173,7 @@ def write_dist(dist: Path, quads: list[Quad], ontology: Path, manifest: dict, im
             tmp = Path(tempfile.mkdtemp(prefix=".dist-", dir=dist.parent))
         try:
             with disk_errors(tmp):
-                nt = _write_outputs(tmp, quads, ontology, {**manifest, "imports": {}}, imports, cache)
+                nt = _write_outputs(dist, tmp, nquads, ontology, manifest, imports, cache)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -149,23 +181,31 @@ def write_dist(dist: Path, quads: list[Quad], ontology: Path, manifest: dict, im
     return nt
 
 
-def _write_outputs(tmp: Path, quads: list[Quad], ontology: Path, manifest: dict, imports: Path | None,
+def _write_outputs(dist: Path, tmp: Path, nquads: str, ontology: Path, manifest: dict, imports: Path | None,
                    cache: dict[str, dict] | None) -> list[str]:
-    canonical, nt = _canonical(quads, ontology)
-    nq_text = _write_exports(tmp, canonical, nt)
-    store = ox.Store(str(tmp / STORE_DIR))
-    store.bulk_load(input=nq_text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
-    for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
-        manifest["imports"][extra.name] = file_state(extra)
-        store.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    del store  # closes it (a Store is in no reference cycle)
+    manifest = {**manifest, "outputs_key": outputs_key(nquads, ontology, imports), "imports": import_states(imports)}
+    nt = _reuse(dist, tmp, manifest["outputs_key"]) if dist.is_dir() else None
+    if nt is None:
+        nt = _write_all(tmp, nquads, ontology, imports)
     if cache:
         (tmp / CACHE_DIR).mkdir()
         for name, entry in cache.items():
             (tmp / CACHE_DIR / f"{name}.json").write_text(json.dumps(entry), encoding="utf-8")
     write_manifest(tmp, manifest)
     os.chmod(tmp, 0o755)  # mkdtemp made it 0700
+    return nt
+
+
+def _write_all(folder: Path, nquads: str, ontology: Path, imports: Path | None) -> list[str]:
+    canonical, nt = _canonical(nquads, ontology)
+    nq_text = _write_exports(folder, canonical, nt)
+    store = ox.Store(str(folder / STORE_DIR))
+    store.bulk_load(input=nq_text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
+        store.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store  # closes it (a Store is in no reference cycle)
+    gc.collect()
     return nt
 
 

@@ -8,6 +8,7 @@ each) and where the full list is.  ``-v`` adds the tables and every warning,
 
 from __future__ import annotations
 
+import textwrap
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
     from pmkg.errors import Problem
     from pmkg.pipeline import BuildResult
 
-MAX_KINDS = 10
-WIDTH = 150
+MAX_KINDS = 7  # two lines each: the summary stays within 25 lines
+WIDTH = 100
 VerboseOption = typer.Option(False, "--verbose", "-v", help="Also the tables per class and source, the stage "
                              "timings and every warning.")
 QuietOption = typer.Option(False, "--quiet", "-q", help="Nothing but errors.")
@@ -58,7 +59,7 @@ def _clip(text: str, width: int) -> str:
 
 
 def warning_kinds(warnings: list[Problem]) -> list[str]:
-    """One line per kind of warning (its message): count, message, one example location."""
+    """Two lines per kind of warning (its message): count, message; one example location."""
     kinds: Counter[str] = Counter(w.message for w in warnings)
     first = {}
     for w in warnings:
@@ -68,8 +69,11 @@ def warning_kinds(warnings: list[Problem]) -> list[str]:
         example = first[message]
         where = " ".join(x for x in ((example.file or "") + (f":{example.line}" if example.line else ""),
                                      example.record_id or "") if x)
-        tail = f" — e.g. {where}" if where else ""
-        lines.append(f"  {count:>4}  " + _clip(message, WIDTH - 8 - len(tail)) + tail)
+        text, _, prop = message.rpartition(" [") if message.endswith("]") else (message, "", "")
+        head = f"  {count:>4}  " + (f"[{prop} " if prop else "")
+        lines.append(head + _clip(text, WIDTH - len(head)))
+        if where:
+            lines.append(f"        e.g. {where}")
     if len(kinds) > MAX_KINDS:
         lines.append(f"        … and {len(kinds) - MAX_KINDS} more kind(s)")
     return lines
@@ -106,7 +110,8 @@ def summary_lines(result: BuildResult, seconds: float, written: Path | None) -> 
     total = sum(s["records"].values())
     lines = [f"pmkg {'build' if written else 'validate'}: {_plural(total, 'record')}, {s['triples']:,} triples "
              f"({s['inferred']:,} inferred types), {_plural(len(result.warnings), 'warning')}, in {seconds:.1f} s",
-             "  records: " + ", ".join(f"{k} {v:,}" for k, v in s["records"].items()),
+             *textwrap.wrap("records: " + ", ".join(f"{k} {v:,}" for k, v in s["records"].items()), WIDTH,
+                            initial_indent="  ", subsequent_indent="    "),
              "  stages: " + " · ".join(f"{k} {v:.2f} s" + (" (reused)" if k in result.cached else "")
                                       for k, v in result.timings.items())]
     if written:
