@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from pmkg.cli.common import RootOption, console, project_paths
-from pmkg.importers.catalog import import_file, list_imports, remove_import
 
 imports_app = typer.Typer(help="List the imported bibliographic files, or remove one.", invoke_without_command=True)
 
@@ -23,6 +21,10 @@ def imports_cmd(ctx: typer.Context, fmt: str = typer.Option("table", "--format",
     """The imports: id, format, files, records, date, share of affiliation and funder strings resolved."""
     if ctx.invoked_subcommand is not None:
         return
+    from rich.table import Table
+
+    from pmkg.importers.catalog import list_imports
+
     infos = list_imports(project_paths(root).imports)
     header = ["id", "format", "files", "records", "date", "affiliations_resolved", "funders_resolved"]
     rows = [[i.id, i.format, " ".join(i.files), str(i.records), i.date, _pct(i.share("affiliation")),
@@ -54,6 +56,8 @@ def remove_cmd(source_id: str = typer.Argument(..., metavar="ID", help="The impo
     from pmkg.importers.run import open_writable
 
     paths = project_paths(root)
+    from pmkg.importers.catalog import import_file, remove_import
+
     import_file(paths.imports, source_id)  # no such import: an error before the store is opened
     store = open_writable(paths.dist)
     try:

@@ -8,15 +8,15 @@ import io
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from pmkg.cli.common import RootOption, err_console, project_paths
 from pmkg.errors import InputError, PmkgError
-from pmkg.importers.model import Affiliation
-from pmkg.registry.index import load_funders, load_ror
-from pmkg.registry.match import AffiliationMatcher, FunderMatcher
-from pmkg.registry.resolver import FullResolver, Resolved, entity_slug, load_links_from
+
+if TYPE_CHECKING:  # the registry code (rdflib, pyoxigraph) is imported by the commands (a fast start)
+    from pmkg.registry.resolver import Resolved
 
 resolve_app = typer.Typer(no_args_is_help=True, help="Resolve affiliation or funder strings (one per line) to "
                           "ROR ids, funder DOIs and curated actors.")
@@ -43,6 +43,8 @@ def _note(message: str) -> None:
 
 
 def row(text: str, r: Resolved, funders: bool) -> dict[str, object]:
+    from pmkg.registry.resolver import entity_slug
+
     out: dict[str, object] = {
         "input": text, "ror_ids": " ".join(f"https://ror.org/{i}" for i in r.ror_ids),
         "entity": " ".join(entity_slug(e) for e in r.entities), "score": round(r.score, 3), "method": r.method}
@@ -91,6 +93,11 @@ def affiliations_cmd(file: Path = typer.Argument(..., help="Affiliation strings,
                      fmt: str = FormatOption, out: Path = OutOption, cache: Path = CacheOption,
                      no_curated: bool = NoCuratedOption, root: Path = RootOption) -> None:
     """Affiliation strings -> ROR ids (several for a string naming several organisations) and curated actors."""
+    from pmkg.importers.model import Affiliation
+    from pmkg.registry.index import load_ror
+    from pmkg.registry.match import AffiliationMatcher
+    from pmkg.registry.resolver import FullResolver, load_links_from
+
     _check_format(fmt)
     strings = read_strings(file)
     matcher = AffiliationMatcher(load_ror(ror_dump, _note, cache))
@@ -114,6 +121,10 @@ def funders_cmd(file: Path = typer.Argument(..., help="Funder strings, one per l
                 fmt: str = FormatOption, out: Path = OutOption, cache: Path = CacheOption,
                 no_curated: bool = NoCuratedOption, root: Path = RootOption) -> None:
     """Funder strings -> Funder Registry DOIs, ROR ids (through the crosswalk) and curated actors."""
+    from pmkg.registry.index import load_funders, load_ror
+    from pmkg.registry.match import FunderMatcher
+    from pmkg.registry.resolver import FullResolver, load_links_from
+
     _check_format(fmt)
     strings = read_strings(file)
     ror = load_ror(ror_dump, _note, cache) if ror_dump else None
