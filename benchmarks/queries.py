@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from synth import make_synthetic  # noqa: E402
 
-from pmkg.catalogue import QuerySpec, load_catalogue  # noqa: E402
+from pmkg.catalogue import QuerySpec, example_cases, load_catalogue  # noqa: E402
 from pmkg.query import EmbeddedBackend, Result, Value, run_query  # noqa: E402
 from pmkg.store import open_store  # noqa: E402
 
@@ -70,20 +70,6 @@ def _value(term: object) -> Value | None:
     if isinstance(term, Literal):
         return Value(str(term), datatype=str(term.datatype) if term.datatype else None)
     return Value(str(term))
-
-
-def cases(spec: QuerySpec) -> list[Case]:
-    """The defaults (unless a parameter is required) and each parameter at its example."""
-    out: list[Case] = []
-    required = {p.name: str(p.example) for p in spec.params if p.required and p.default is None}
-    if not required:
-        out.append(("", {}))
-    for p in spec.params:
-        if p.example is not None and p.name not in required:
-            out.append((f"{p.name}={p.example}", {**required, p.name: str(p.example)}))
-    if required:
-        out.insert(0, (" ".join(f"{k}={v}" for k, v in required.items()), required))
-    return out
 
 
 def timed_runs(backend: object, spec: QuerySpec, given: dict[str, str], runs: int,
@@ -172,7 +158,7 @@ def bench_size(copies: int, dist: Path, catalogue: dict[str, QuerySpec], args: a
     for name, spec in catalogue.items():
         if ENDPOINT_IN_TEST.search(spec.text):  # SERVICE to a registry: not a local query
             continue
-        for label, given in cases(spec):
+        for label, given in example_cases(spec):
             emb, emb_rows = in_child("embedded", dist, spec, given, args.runs, args.cap)
             rdf, rdf_rows = (in_child("rdflib", dist, spec, given, args.runs, args.rdflib_cap)
                              if with_rdflib else (None, -1))

@@ -108,6 +108,19 @@ def parse_query_file(path: Path) -> QuerySpec:
                      tuple(meta["columns"]), text, params, tuple(meta.get("tags") or ()), meta.get("requires"))
 
 
+def example_cases(spec: QuerySpec) -> list[tuple[str, dict[str, str]]]:
+    """The query with its defaults (unless a parameter is required) and with each parameter at its example.
+
+    Each case is (label, parameters); a required parameter without default takes its example in every case.
+    """
+    required = {p.name: str(p.example) for p in spec.params if p.required and p.default is None}
+    out = [("", {})] if not required else [(" ".join(f"{k}={v}" for k, v in required.items()), required)]
+    for p in spec.params:
+        if p.example is not None and p.name not in required:
+            out.append((f"{p.name}={p.example}", {**required, p.name: str(p.example)}))
+    return out
+
+
 def load_catalogue(folder: Path) -> dict[str, QuerySpec]:
     if not folder.is_dir():
         raise QueryError(f"no query folder at {folder}")
