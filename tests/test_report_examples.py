@@ -23,7 +23,7 @@ PMKG = str(Path(sys.executable).with_name("pmkg"))
 SERVER = re.compile(r"\b(serve|publish)\b|--endpoint")
 # README lines known to fail, with the message they fail with; the README (not this helper's file) needs
 # the fix given in the issue-12 notes, after which the entry goes.
-KNOWN_BROKEN = {".venv/bin/pmkg link review ror": "Missing option '--reviewer'"}
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 def readme_commands(text: str) -> list[str]:
