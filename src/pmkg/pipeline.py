@@ -214,6 +214,7 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     from pmkg.map import map_kg
     from pmkg.materialise import materialise
     from pmkg.namespaces import INFERRED_GRAPH
+    from pmkg.similarity import partner_evidence
     from pmkg.store import read_lines, read_manifest, write_dist
 
     note = progress or (lambda _stage: None)
@@ -236,6 +237,7 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
         inferred, hit = timed("reason", _reason_cached, paths, ontology, mapped, cache)
         cached += ["reason"] * hit
     inferred |= timed("materialise", materialise, [*ontology(), *(q[:3] for q in mapped.quads()), *inferred])
+    inferred |= timed("similarity", partner_evidence, [*ontology(), *(q[:3] for q in mapped.quads()), *inferred])
     data = [*(t for part in (mapped.graphs, mapped.provenance) for ts in part.values() for t in ts), *inferred]
     report, hit = timed("validate", _validate_cached, paths, ontology, data, mapped, cache)
     cached += ["validate"] * hit
