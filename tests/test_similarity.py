@@ -91,3 +91,22 @@ def test_evidence_score_is_its_parts(store):
     for row in found.values():
         bonus = Decimal("0.5") if row["complementaryTypology"] == "true" else 0
         assert Decimal(row["evidenceScore"]) == Decimal(row["topicScore"]) + 10 * Decimal(row["textSimilarity"]) + bonus
+
+
+@pytest.mark.slow
+def test_partner_query_gives_the_same_ranking_on_rdflib(real_build, store):
+    """The query is portable SPARQL 1.1: rdflib's engine ranks the same as Oxigraph's (a second engine)."""
+    from rdflib import Dataset
+
+    from pmkg.catalogue import load_catalogue
+    from pmkg.query import EmbeddedBackend, bind, render, run_query
+    root = real_build[0]
+    spec = load_catalogue(root / "queries")["chinese-partners-of-eu-clusters"]
+    backend = EmbeddedBackend(store)
+    records = run_query(spec, {"limit": "3"}, backend).records()
+    ours = [(r["cluster"], r["rank"], r["actor"], r["score"]) for r in records]
+    dataset = Dataset(default_union=True)
+    dataset.parse(root / "dist" / "pmkg.nq", format="nquads")
+    theirs = [tuple(str(x) for x in (row[0], row[2], row[3], row[5]))
+              for row in dataset.query(render(spec, bind(spec, {"limit": "3"}, backend)))]
+    assert len(ours) == 78 and sorted(theirs) == sorted(ours)
