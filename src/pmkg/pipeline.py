@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from pmkg.store import Quad
     from pmkg.validate import ShaclReport
 
-STAGES = ("load", "map", "reason", "validate", "materialise", "write")
+STAGES = ("load", "map", "reason", "validate", "materialise", "similarity", "write")
 PARALLEL_MAX_TRIPLES = 300_000  # above this, HermiT and pySHACL run one after the other (peak memory)
 Progress = Callable[[str], None]
 
@@ -267,6 +267,7 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     from pmkg.map import map_kg
     from pmkg.materialise import materialise
     from pmkg.namespaces import INFERRED_GRAPH
+    from pmkg.similarity import partner_evidence
     from pmkg.store import read_lines, read_manifest, write_dist
 
     note = progress or (lambda _stage: None)
@@ -314,6 +315,8 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     cached += ["validate"] * hit
     # facts many queries need (a thing's places and region), from the asserted graph and the ontology
     inferred = inferred | timed("materialise", materialise, [*ontology(), *asserted])
+    # partner evidence (text similarity, topic weights) for the partner suggestions, from the same facts
+    inferred = inferred | timed("similarity", partner_evidence, [*ontology(), *asserted, *inferred])
     if report.violations:
         raise ValidationFailed(f"{len(report.violations)} SHACL violation(s)", problems=report.violations)
     quads: list[Quad] = list(mapped.quads())

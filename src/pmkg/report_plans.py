@@ -274,7 +274,8 @@ def _actor(catalogue: dict[str, QuerySpec], params: dict[str, str]) -> list[Sect
 def _suggestions(out: SectionOut, runner: Runner) -> None:
     table = out.tables[0]
     for rec in _records(table.result)[:5]:
-        why = rec.get("ties") or rec.get("sharedTopics") or ""
+        terms = rec.get("sharedTerms") and f"shared words: {rec['sharedTerms']}"
+        why = rec.get("ties") or "; ".join(filter(None, (rec.get("sharedTopics"), terms)))
         desc = rec.get("description", "")
         text = f"#{rec['rank']} {rec['actorLabel']}: {why}" + (f". {desc}" if desc else "")
         out.words.append(Sentence(text, table.call))
@@ -285,7 +286,8 @@ def _partners(catalogue: dict[str, QuerySpec], params: dict[str, str]) -> list[S
         Section("identity", "The cluster", "The EU cluster as the `actors` query lists it.",
                 (Run(("actors",), {"kind": "cluster"}, subject=True),), finish=_profile),
         Section("suggestions", "Suggested Chinese partners", "Each suggestion with its justification: documented "
-                "ties first, then shared topics weighted by how specific they are.",
+                "ties first, then text similarity, shared topics weighted by how specific they are, "
+                "complementarity.",
                 (Run(("chinese-partners-of-eu-clusters",), subject=True),),
                 chart=Chart("bars", ("actorLabel",), "score", title="score (in the query's rank order)",
                             keep_order=True), finish=_suggestions),

@@ -49,6 +49,7 @@ class PM(DefinedNamespace):
     Observation: URIRef
     Opinion: URIRef
     Participation: URIRef
+    PartnerEvidence: URIRef
     Pillar: URIRef
     Place: URIRef
     Plan: URIRef
@@ -85,12 +86,15 @@ class PM(DefinedNamespace):
     affiliation: URIRef
     affiliationCountry: URIRef
     affiliationStringCount: URIRef
+    candidate: URIRef
     citation: URIRef
     citedIn: URIRef
+    citingDocuments: URIRef
     city: URIRef
     claim: URIRef
     claimRank: URIRef
     collaborationKind: URIRef
+    complementaryTypology: URIRef
     conflictProperty: URIRef
     convener: URIRef
     coordinator: URIRef
@@ -103,10 +107,12 @@ class PM(DefinedNamespace):
     doi: URIRef
     effective: URIRef
     end: URIRef
+    evidenceScore: URIRef
     figure: URIRef
     figureText: URIRef
     focus: URIRef
     followUpOf: URIRef
+    forCluster: URIRef
     formerName: URIRef
     foundedBy: URIRef
     funderDoi: URIRef
@@ -159,6 +165,8 @@ class PM(DefinedNamespace):
     scheme: URIRef
     segment: URIRef
     severity: URIRef
+    sharedTerms: URIRef
+    sharedTopics: URIRef
     side: URIRef
     sourceFile: URIRef
     start: URIRef
@@ -170,7 +178,9 @@ class PM(DefinedNamespace):
     successor: URIRef
     supervisedBy: URIRef
     supportedBy: URIRef
+    textSimilarity: URIRef
     topic: URIRef
+    topicScore: URIRef
     unresolvedAffiliation: URIRef
     unresolvedFunder: URIRef
     value: URIRef

@@ -1,0 +1,181 @@
+"""Evidence for partner suggestions, materialised at build time (issue 12, item 4).
+
+For each EU cluster and each Chinese actor the build computes, from the curated data only:
+
+- ``pm:textSimilarity``: the cosine similarity of TF-IDF vectors of two texts. A cluster's text is
+  its description, the labels of its focus topics and the descriptions of its members and partners;
+  a candidate's text is its description, the labels of its focus topics, its products and segments.
+  Words are lower-cased runs of letters and digits of 3 or more characters, stop words left out;
+  tf = 1 + log(count), idf = log((1 + n) / (1 + df)) + 1 over the texts of all clusters and
+  candidates (n texts), vectors normalised to length 1.
+- ``pm:sharedTerms``: the (at most) 5 words that contribute most to that similarity, the human
+  justification;
+- ``pm:topicScore``: the shared focus topics (broader topics included), each weighted 10 / the
+  number of actors with the topic (an inverse document frequency over all actors), and
+  ``pm:sharedTopics`` naming them with that number;
+- ``pm:complementaryTypology``: whether the candidate has an IC2PerMed typology (PI / RTO / SME)
+  the cluster does not have;
+- ``pm:citingDocuments``: the number of source documents citing the candidate (evidence strength);
+- ``pm:evidenceScore`` = topicScore + 10 × textSimilarity + 0.5 if complementary.
+
+One ``pm:PartnerEvidence`` node is kept for the ``KEEP`` best candidates of each cluster (by
+evidence score, then the number of documents citing the candidate, then IRI). Everything is
+sorted and rounded to 3 places, so the build stays byte-identical.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+import pyoxigraph as ox
+from rdflib import RDF, XSD, Literal, URIRef
+
+from pmkg.materialise import _ox
+from pmkg.namespaces import ID, hashed_iri
+from pmkg.vocab import PM
+
+KEEP = 25
+TERMS_SHOWN = 5
+TEXT_WEIGHT = 10
+COMPLEMENT_BONUS = 0.5
+EU, CHINA = ID + "place/eu", ID + "place/china"
+TYPOLOGY = (PM.PublicInstitution, PM.ResearchAndTechnologyOrganisation, PM.SmallMediumEnterprise)
+_STOP_TEXT = """
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has
+have having he her here hers herself him himself his how i if in into is it its itself just more
+most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves etc including include includes based well within among
+across via per one two three new
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+PREFIXES = """PREFIX pm: <https://w3id.org/pmkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+CLUSTER_TEXT = PREFIXES + f"""SELECT ?x ?text WHERE {{
+  ?x a pm:Cluster ; pm:withinPlace <{EU}> .
+  {{ ?x dcterms:description ?text }}
+  UNION {{ ?x pm:focus ?t . ?t rdfs:label ?text . FILTER(LANG(?text) = "en") }}
+  UNION {{ ?m pm:memberOf|pm:partnerOf ?x . ?m dcterms:description ?text }}
+  UNION {{ ?x pm:partnerOf ?m . ?m dcterms:description ?text }}
+}}"""
+CANDIDATE_TEXT = PREFIXES + f"""SELECT ?x ?text WHERE {{
+  ?x a pm:Actor ; pm:withinPlace <{CHINA}> .
+  {{ ?x dcterms:description|pm:product|pm:segment ?text }}
+  UNION {{ ?x pm:focus ?t . ?t rdfs:label ?text . FILTER(LANG(?text) = "en") }}
+}}"""
+TOPICS = PREFIXES + "SELECT DISTINCT ?x ?t WHERE { ?x a pm:Actor ; pm:focus/skos:broader* ?t }"
+TOPIC_LABELS = PREFIXES + ('SELECT ?t (MIN(STR(?l)) AS ?label) WHERE { ?t rdfs:label ?l . FILTER(LANG(?l) = "en") }'
+                            " GROUP BY ?t")
+TYPES = PREFIXES + ("SELECT ?x ?ty WHERE { ?x a ?ty . VALUES ?ty { pm:PublicInstitution"
+                     " pm:ResearchAndTechnologyOrganisation pm:SmallMediumEnterprise } }")
+DOCUMENTS = PREFIXES + ("SELECT ?x (COUNT(DISTINCT ?doc) AS ?n) WHERE { ?cite pm:about ?x ; pm:citedIn ?doc }"
+                         " GROUP BY ?x")
+Vector = dict[str, float]
+
+
+def words(text: str) -> list[str]:
+    """The words of a text that count: lower-cased, 3+ letters or digits, not a stop word or a number."""
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower())
+            if len(w) >= 3 and w not in STOP_WORDS and not w.isdigit()]
+
+
+def tfidf(texts: dict[str, str]) -> dict[str, Vector]:
+    """Unit-length TF-IDF vectors (sublinear tf, smoothed idf) of the texts, by key."""
+    counts = {key: Counter(words(text)) for key, text in texts.items()}
+    df = Counter(w for c in counts.values() for w in c)
+    n = len(texts)
+    vectors: dict[str, Vector] = {}
+    for key, c in counts.items():
+        v = {w: (1 + math.log(k)) * (math.log((1 + n) / (1 + df[w])) + 1) for w, k in c.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vectors[key] = {w: x / norm for w, x in v.items()}
+    return vectors
+
+
+def cosine(a: Vector, b: Vector) -> tuple[float, list[str]]:
+    """Cosine of two unit vectors, and the shared words by contribution (largest first, then by word)."""
+    shared = sorted((-a[w] * b[w], w) for w in a.keys() & b.keys())
+    return -sum(x for x, _ in shared), [w for _, w in shared[:TERMS_SHOWN]]
+
+
+def _rows(store: ox.Store, text: str) -> list[tuple[str, ...]]:
+    return [tuple(term.value for term in row) for row in store.query(text, use_default_graph_as_union=True)]
+
+
+def _texts(store: ox.Store, query: str) -> dict[str, str]:
+    parts: dict[str, list[str]] = defaultdict(list)
+    for key, text in _rows(store, query):
+        parts[key].append(text)
+    return {key: "\n".join(sorted(set(texts))) for key, texts in sorted(parts.items())}
+
+
+def _grouped(rows: Iterable[tuple[str, ...]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for key, value in rows:
+        out[key].add(value)
+    return out
+
+
+def _round(x: float) -> Literal:
+    return Literal(Decimal(f"{x:.3f}"), datatype=XSD.decimal)
+
+
+def evidence(store: ox.Store) -> list[dict]:
+    """Every kept (cluster, candidate) pair with its evidence, sorted by cluster, then rank."""
+    clusters, candidates = _texts(store, CLUSTER_TEXT), _texts(store, CANDIDATE_TEXT)
+    vectors = tfidf({**{"c " + k: v for k, v in clusters.items()}, **{"a " + k: v for k, v in candidates.items()}})
+    topics = _grouped(_rows(store, TOPICS))
+    df = Counter(t for ts in topics.values() for t in ts)
+    labels = dict(_rows(store, TOPIC_LABELS))
+    types = _grouped(_rows(store, TYPES))
+    documents = {x: int(n) for x, n in _rows(store, DOCUMENTS)}
+    out = []
+    for c in clusters:
+        pairs = []
+        for a in candidates:
+            if a == c:
+                continue
+            sim, terms = cosine(vectors["c " + c], vectors["a " + a])
+            shared = sorted(topics.get(c, set()) & topics.get(a, set()), key=lambda t: (df[t], labels.get(t, t)))
+            topic_score = sum(10 / df[t] for t in shared)
+            complementary = bool(types.get(a, set()) - types.get(c, set()))
+            score = round(topic_score, 3) + TEXT_WEIGHT * round(sim, 3) + COMPLEMENT_BONUS * complementary
+            pairs.append({"cluster": c, "candidate": a, "similarity": sim, "terms": terms,
+                          "topicScore": topic_score, "complementary": complementary, "score": round(score, 3),
+                          "topics": "; ".join(f"{labels.get(t, t)} ({df[t]} actors)" for t in shared),
+                          "documents": documents.get(a, 0)})
+        pairs.sort(key=lambda p: (-p["score"], -p["documents"], p["candidate"]))
+        out += pairs[:KEEP]
+    return out
+
+
+def evidence_triples(store: ox.Store) -> set[tuple]:
+    """The ``pm:PartnerEvidence`` nodes of ``evidence`` as triples."""
+    out: set[tuple] = set()
+    for p in evidence(store):
+        node = hashed_iri("evidence", p["cluster"], p["candidate"])
+        out |= {(node, RDF.type, PM.PartnerEvidence), (node, PM.forCluster, URIRef(p["cluster"])),
+                (node, PM.candidate, URIRef(p["candidate"])), (node, PM.textSimilarity, _round(p["similarity"])),
+                (node, PM.topicScore, _round(p["topicScore"])), (node, PM.evidenceScore, _round(p["score"])),
+                (node, PM.complementaryTypology, Literal(p["complementary"])),
+                (node, PM.citingDocuments, Literal(p["documents"])),
+                (node, PM.sharedTerms, Literal("; ".join(p["terms"])))}
+        if p["topics"]:
+            out.add((node, PM.sharedTopics, Literal(p["topics"])))
+    return out
+
+
+def partner_evidence(triples: Iterable[tuple]) -> set[tuple]:
+    """The evidence triples for a build, from its triples (curated, ontology, inferred, materialised)."""
+    store = ox.Store()
+    store.extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples)
+    return evidence_triples(store)
