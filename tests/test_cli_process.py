@@ -172,16 +172,17 @@ def test_usage_error_exits_2():
 # ---------------------------------------------------------------- exit 1: the data violates the shapes
 
 EXTRA_SHAPE = """
-pmsh:Test-one-website a sh:NodeShape ;
+pmsh:Test-no-website a sh:NodeShape ;
     sh:targetNode <https://w3id.org/pmkg/id/actor/bgi> ;
-    sh:property [ sh:path schema:url ; sh:maxCount 1 ; sh:severity sh:Violation ;
-                  sh:message "An actor MUST have one website (a test shape)."@en ] .
+    sh:property [ sh:path schema:url ; sh:maxCount 0 ; sh:severity sh:Violation ;
+                  sh:message "An actor MUST have no website (a test shape)."@en ] .
 """
 
 
 @pytest.mark.parametrize("command", ["build", "validate"])
 def test_shacl_violation_exits_1(fresh: Path, command: str):
-    """BGI's two disputed websites violate a (test) shape allowing one."""
+    """BGI's (preferred) website violates a test shape allowing none.  (The shape allowed one website
+    and counted BGI's two disputed ones until issue 14 asserted only the preferred claim.)"""
     before = digest(fresh / "dist")
     with (fresh / "ontology" / "shapes.ttl").open("a", encoding="utf-8") as f:
         f.write(EXTRA_SHAPE)
@@ -189,7 +190,7 @@ def test_shacl_violation_exits_1(fresh: Path, command: str):
     assert out.returncode == 1, out.stderr
     lines = error_lines(out)
     assert len(lines) == 1, out.stderr
-    assert lines[0].startswith("error: kg/actors.yaml:") and " bgi: An actor MUST have one website" in lines[0]
+    assert lines[0].startswith("error: kg/actors.yaml:") and " bgi: An actor MUST have no website" in lines[0]
     assert digest(fresh / "dist") == before
 
 
