@@ -53,6 +53,8 @@ def regenerated(run):
             cell["entity"].add(entity)
             if st["predicate"] == "rdfs:label":
                 cell["name"].add(st["value"])
+            elif st["predicate"] == "skos:altLabel":  # a second listing's name: an alias of its entity
+                cell["alias"].add(st["value"])
             elif st["predicate"] == "schema:url":
                 cell["website"].add(st["value"])
             elif st["predicate"] == "rdf:type" and st["object"] in TYPOLOGY:
@@ -75,7 +77,7 @@ def conflicted(run) -> set[tuple[str, str, str]]:
 def differences(seed_row: list[str], cell: dict, place_names: dict[str, set[str]]) -> list[str]:
     name, place, website, typology = seed_row
     found = []
-    if cell["name"] != {name}:
+    if cell["name"] != {name} and not (not cell["name"] and name in cell["alias"]):
         found.append("name")
     if len(cell["place"]) != 1 or place not in place_names[next(iter(cell["place"]))]:
         found.append("place")
