@@ -182,18 +182,9 @@ class OxigraphServer:
 def serve_snapshot(dist: Path, *, host: str = DEFAULT_BIND, port: int = DEFAULT_PORT,
                    query_timeout: int | None = None) -> Iterator[OxigraphServer]:
     """Serve a read-only copy of ``dist/store`` (union default graph); the copy is removed afterwards."""
-    source = dist / STORE_DIR
-    if not source.is_dir():
-        raise ServerError(f"no built store at {source}", hint="run `pmkg build` first")
-    with tempfile.TemporaryDirectory(prefix="pmkg-serve-") as tmp:
-        snapshot = Path(tmp) / STORE_DIR
-        try:
-            shutil.copytree(source, snapshot, ignore=shutil.ignore_patterns("LOCK"))
-        except OSError as exc:
-            raise ServerError(f"cannot copy the store {source}: {exc}") from exc
-        server = OxigraphServer(snapshot, host=host, port=port, read_only=True, query_timeout=query_timeout)
-        with server:
-            yield server
+    with store_snapshot(dist) as snapshot, OxigraphServer(snapshot, host=host, port=port, read_only=True,
+                                                         query_timeout=query_timeout) as server:
+        yield server
 
 
 @contextlib.contextmanager
