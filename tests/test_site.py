@@ -193,10 +193,9 @@ def test_conflicts_are_shown_on_the_pages_they_concern(site, run) -> None:
 
 
 def test_every_canned_query_has_a_page_with_its_command_and_row_count(site, run, real_build) -> None:
-    from pmkg.site.pages import defaults_for
-
     from pmkg.catalogue import load_catalogue
     from pmkg.federation import uses_service
+    from pmkg.site.pages import defaults_for
     folder, _ = site
     for name, spec in load_catalogue(real_build[0] / "queries").items():
         text = (folder / "queries" / f"{name}.html").read_text(encoding="utf-8")
