@@ -109,7 +109,7 @@ def summary_lines(result: BuildResult, seconds: float, written: Path | None) -> 
     s = result.summary
     total = sum(s["records"].values())
     lines = [f"pmkg {'build' if written else 'validate'}: {_plural(total, 'record')}, {s['triples']:,} triples "
-             f"({s['inferred']:,} inferred types), {_plural(len(result.warnings), 'warning')}, in {seconds:.1f} s",
+             f"({s['inferred']:,} inferred), {_plural(len(result.warnings), 'warning')}, in {seconds:.1f} s",
              *textwrap.wrap("records: " + ", ".join(f"{k} {v:,}" for k, v in s["records"].items()), WIDTH,
                             initial_indent="  ", subsequent_indent="    "),
              "  stages: " + " · ".join(f"{k} {v:.2f} s" + (" (reused)" if k in result.cached else "")
@@ -211,5 +211,5 @@ def register(app: typer.Typer) -> None:
         console.print(f"build of {manifest.get('built', '?')}, fingerprint {manifest.get('fingerprint', '?')[:12]}")
         summary = manifest["summary"]
         records = ", ".join(f"{k} {v}" for k, v in summary["records"].items())
-        console.print(f"{summary['triples']} triples ({summary['inferred']} inferred types); records: {records}")
+        console.print(f"{summary['triples']} triples ({summary['inferred']} inferred); records: {records}")
         print_details(summary, manifest.get("warnings", []))
