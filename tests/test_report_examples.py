@@ -58,7 +58,7 @@ def sandbox(real_build, tmp_path_factory) -> Path:
     built = real_build[0]
     shutil.copytree((built / "kg").resolve(), root / "kg")
     shutil.copytree(built / "dist", root / "dist")
-    for name in ("ontology", "queries", "scripts"):
+    for name in ("ontology", "queries", "scripts", "tests"):
         (root / name).symlink_to(ROOT / name)
     (root / ".venv").symlink_to(Path(sys.executable).parents[1])
     shared = next((p / "shared" for p in ROOT.parents if (p / "shared").is_dir()), None)
@@ -102,8 +102,19 @@ def test_every_describe_example_runs(real_build, backend):
 
 
 @pytest.mark.slow
-def test_a_describe_example_runs_through_the_console_script(real_build):
-    root = real_build[0]
+def test_a_describe_example_runs_through_the_console_script(real_build, tmp_path):
+    """After the README's import (the example names that import), the describe line runs as pasted."""
+    built = real_build[0]
+    root = tmp_path / "proj"
+    root.mkdir()
+    for name in ("kg", "ontology", "queries"):
+        (root / name).symlink_to((built / name).resolve())
+    shutil.copytree(built / "dist", root / "dist")
+    wos = ROOT.parent / "shared" / "data" / "biblio" / "wos-ai-diagnosis-china-283records.txt"
+    if not wos.is_file():
+        pytest.skip("../shared/data not present")
+    subprocess.run([PMKG, "import", "wos", str(wos), "--no-registries", "--root", str(root)],
+                   capture_output=True, text=True, check=True)
     text = subprocess.run([PMKG, "query", "describe", "funders-of-affiliated-papers", "--root", str(root)],
                           capture_output=True, text=True, check=True).stdout
     assert "org=Chinese Academy of Sciences" in " ".join(text.split())
