@@ -32,10 +32,8 @@ ALIAS_RE = re.compile(r"^(.*)\bAS\s+\?(\w+)\)", re.IGNORECASE | re.MULTILINE)  #
 # Every local query is compared (chinese-partners-of-eu-clusters was left out until its rewrite on the
 # materialised partner evidence: before, its GROUP_CONCATs carried no STR() and ARQ took 55-90 s a case).
 NOT_COMPARED: set[str] = set()
-# Cases whose rows differ between the engines for a reason not yet found, each an open defect (in the
-# closing note of issue 13): the differing rows print identically, so the difference is in a term the
-# comparison normalises away in its message.  Listed so the rest of the catalogue stays guarded.
-KNOWN_DIFFERENT = {"policies include-predecessors=True"}
+# Cases known to differ between the engines, each an open defect with its reason (none at present).
+KNOWN_DIFFERENT: set[str] = set()
 Cell = tuple
 
 

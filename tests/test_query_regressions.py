@@ -26,3 +26,13 @@ def test_co_affiliation_countries_ignores_min_papers(import_project: Path) -> No
     most = max(int(row[every.columns.index("papers")].text) for row in every.rows)
     assert run_query(spec, {"min-papers": str(most)}, backend).rows
     assert not run_query(spec, {"min-papers": str(most + 1)}, backend).rows
+
+
+def test_include_predecessors_without_an_issuer_or_funder_claims_no_predecessor(run):
+    """Regression (found by the Jena comparison): the `via` subquery matched `?_issuer pm:succeeds+ ?pre`,
+    which binds an unset parameter to every body, so with include-predecessors=true and no issuer the
+    NHFPC's plan said "issued by predecessor …" (Jena, joining differently, said nothing)."""
+    assert not [r for r in run("policies", include_predecessors="true") if r["via"]]
+    assert not [r for r in run("programmes", include_predecessors="true") if r["via"]]
+    via = [r for r in run("policies", issuer="NHC", include_predecessors="true") if r["via"]]
+    assert len(via) == 1 and "National Health and Family Planning Commission" in via[0]["via"]
