@@ -4,7 +4,10 @@ The header is the YAML formed by the leading ``#+ `` lines, so every file stays
 valid SPARQL.  Keys: ``summary`` (required), ``description``, ``tags``,
 ``params`` (list of {name, type, default, example, description, values, kind,
 required}), ``columns`` (required), ``requires`` (a data condition, e.g.
-``papers``).  A malformed header is an error, not a warning.
+``papers``), and grlc's ``defaults`` and ``enumerate``, which must agree with
+``params``.  Each parameter binds the variable grlc reads for it (``listed-in``
+-> ``?__listedIn_iri``, see :mod:`pmkg.grlc`).  A malformed header is an error,
+not a warning.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from pmkg import grlc
 from pmkg.errors import QueryError
 
 PARAM_TYPES = ("string", "integer", "boolean", "year", "date", "enum", "entity")
@@ -35,8 +39,14 @@ class Param:
 
     @property
     def variable(self) -> str:
-        """The SPARQL variable the parameter binds, grlc-style: ``include-suborgs`` -> ``?_include_suborgs``."""
-        return "_" + self.name.replace("-", "_")
+        """The SPARQL variable (without ``?``) the parameter binds, as grlc reads it (see :mod:`pmkg.grlc`):
+        ``include-suborgs`` (boolean, optional) -> ``__includeSuborgs_xsd_boolean``."""
+        return grlc.variable(self.name, self.type, self.values, self.required and self.default is None)
+
+    @property
+    def grlc_name(self) -> str:
+        """The parameter's name in grlc's API: ``listed-in`` -> ``listedIn``."""
+        return grlc.grlc_name(self.name)
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,8 @@ def _param(query: str, raw: Any, index: int) -> Param:
     unknown = set(raw) - {"name", "type", "description", "default", "example", "values", "kind", "required"}
     if unknown:
         raise QueryError(f"{where} has unknown key(s): {', '.join(sorted(unknown))}")
+    if not grlc.NAME_RE.match(str(raw["name"])):
+        raise QueryError(f"{where} name {raw['name']!r} must be lower-case words joined by '-' (e.g. listed-in)")
     if raw["type"] not in PARAM_TYPES:
         raise QueryError(f"{where} type '{raw['type']}' is not one of {', '.join(PARAM_TYPES)}")
     if raw["type"] == "enum" and not raw.get("values"):
@@ -100,10 +112,13 @@ def parse_query_file(path: Path) -> QuerySpec:
     for key in ("summary", "columns"):
         if not meta.get(key):
             raise QueryError(f"{path}: the '#+' header has no '{key}'")
-    known = {"summary", "description", "tags", "params", "columns", "requires", "endpoint_in_test"}
+    known = {"summary", "description", "tags", "params", "columns", "requires", "endpoint_in_test",
+             "defaults", "enumerate"}
     if unknown := set(meta) - known:
         raise QueryError(f"{path}: unknown header key(s): {', '.join(sorted(unknown))}")
     params = tuple(_param(path.stem, p, i) for i, p in enumerate(meta.get("params") or []))
+    grlc.check_variables(path.stem, params, text)
+    grlc.check_decorators(path.stem, params, meta, text)
     return QuerySpec(path.stem, path, str(meta["summary"]), str(meta.get("description", "")).strip(),
                      tuple(meta["columns"]), text, params, tuple(meta.get("tags") or ()), meta.get("requires"))
 
