@@ -88,3 +88,57 @@ def test_malformed_header_is_an_error(tmp_path):
     bad.write_text("#+ summary: x\nSELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
     with pytest.raises(QueryError, match="has no 'columns'"):
         parse_query_file(bad)
+
+
+GRLC_HEADER = ("#+ summary: x\n#+ columns: [s]\n#+ params:\n"
+               "#+   - {name: listed-in, type: entity, kind: document}\n"
+               "#+   - {name: limit, type: integer, default: 10}\n")
+GRLC_DECORATORS = "#+ defaults:\n#+   - limit: 10\n"
+GRLC_BODY = ("PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\nSELECT ?s WHERE {\n"
+             "  ?s ?p ?o . FILTER(STR(COALESCE(?__listedIn_iri, \"\")) = \"\" || ?o = ?__listedIn_iri)\n"
+             "} LIMIT 1\n")
+
+
+def test_parameter_variables_are_spelled_as_grlc_reads_them(tmp_path):
+    good = tmp_path / "good.rq"
+    good.write_text(GRLC_HEADER + GRLC_DECORATORS + GRLC_BODY.replace("LIMIT 1", "") +
+                    "# ?__limit_integer\n", encoding="utf-8")
+    spec = parse_query_file(good)
+    assert [(p.name, p.grlc_name, p.variable) for p in spec.params] == [
+        ("listed-in", "listedIn", "__listedIn_iri"), ("limit", "limit", "__limit_integer")]
+
+
+@pytest.mark.parametrize(("body", "decorators", "message"), [
+    (GRLC_BODY.replace("?__listedIn_iri", "?_listed_in"), GRLC_DECORATORS, "not a parameter's grlc variable"),
+    (GRLC_BODY.replace('STR(COALESCE(?__listedIn_iri, "")) = ""', "!BOUND(?__listedIn_iri)"), GRLC_DECORATORS,
+     r"BOUND\(\?_…\) is a syntax error"),
+    (GRLC_BODY.replace("?s ?p ?o .", "BIND(?o AS ?__listedIn_iri)"), GRLC_DECORATORS, "bound by the query"),
+    (GRLC_BODY.replace("PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n", ""), GRLC_DECORATORS,
+     "typed parameters need the line"),
+    (GRLC_BODY, "", "defaults must give limit '10'"),
+    (GRLC_BODY, "#+ defaults:\n#+   - limit: 5\n", "defaults must give limit '10'"),
+    (GRLC_BODY, GRLC_DECORATORS + "#+ enumerate:\n#+   - limit: [1, 2]\n", "enumerate for limit must be None"),
+])
+def test_a_query_grlc_would_misread_is_refused(tmp_path, body: str, decorators: str, message: str):
+    bad = tmp_path / "bad.rq"
+    bad.write_text(GRLC_HEADER + decorators + body + "# ?__limit_integer\n", encoding="utf-8")
+    with pytest.raises(QueryError, match=message):
+        parse_query_file(bad)
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_a_parameter_left_unbound_means_its_default(name: str, backend):
+    """grlc leaves a parameter that is not given unbound: the query must then apply the default itself."""
+    from pmkg.query import bind, render
+    spec = CATALOGUE[name]
+    required = {p.name: str(p.example) for p in spec.params if p.required and p.default is None}
+    bound = bind(spec, required, backend)
+    if "SERVICE" in spec.text:
+        pytest.skip("a SERVICE query needs the internet")
+    # only the required parameters bound, the others not even UNDEF: the text grlc sends
+    unset = {p.variable: bound[p.variable] for p in spec.params if p.name in required}
+    rows = [[str(t) if t is not None else None for t in row] for row in backend.store.query(
+        render(spec, bound), use_default_graph_as_union=True)]
+    unbound_rows = [[str(t) if t is not None else None for t in row] for row in backend.store.query(
+        render(spec, unset), use_default_graph_as_union=True)]
+    assert unbound_rows == rows

@@ -295,14 +295,29 @@ def render(spec: QuerySpec, bound: dict[str, Term | None]) -> str:
     """
     if not bound:
         return spec.text
-    match = WHERE_RE.search(_strip_comments(spec.text))
+    text = fold_unset(spec.text, bound)
+    match = WHERE_RE.search(_strip_comments(text))
     if match is None:
         raise QueryError(f"query '{spec.name}' has no WHERE clause to bind parameters in")
     names = " ".join(f"?{v}" for v in bound)
     terms = " ".join(term_text(t) if t is not None else "UNDEF" for t in bound.values())
     values = f"VALUES ({names}) {{ ({terms}) }}"
-    text = spec.text[: match.end()] + f"\n  {values}\n" + spec.text[match.end():]
+    text = text[: match.end()] + f"\n  {values}\n" + text[match.end():]
     return BIND_MARKER.sub(lambda m: m.group(0).replace("# pmkg:bind-params", values), text)
+
+
+def fold_unset(text: str, bound: dict[str, Term | None]) -> str:
+    """The unset test of each unset parameter (``STR(COALESCE(?__x, "")) = ""``, the form grlc can also
+    serve, see :mod:`pmkg.grlc`) written as the constant it is, ``true`` (``!= ""``: ``false``).
+
+    Only constants enter the text.  Oxigraph folds ``!BOUND`` of a variable that is never bound, not
+    this test, and without the fold it sometimes evaluates the EXISTS beside it over every node.
+    """
+    for var, term in bound.items():
+        if term is None:
+            test = f'STR(COALESCE(?{var}, ""))'
+            text = text.replace(test + ' = ""', "true").replace(test + ' != ""', "false")
+    return text
 
 
 def _strip_comments(text: str) -> str:
