@@ -3,7 +3,7 @@
 The header is the YAML formed by the leading ``#+ `` lines, so every file stays
 valid SPARQL.  Keys: ``summary`` (required), ``description``, ``tags``,
 ``params`` (list of {name, type, default, example, description, values, kind,
-required}), ``columns`` (required), ``requires`` (a data condition, e.g.
+required, multiple}), ``columns`` (required), ``requires`` (a data condition, e.g.
 ``papers``).  A malformed header is an error, not a warning.
 """
 
@@ -32,6 +32,7 @@ class Param:
     values: dict[str, str] | list[str] | None = None
     kinds: tuple[str, ...] = ("any",)
     required: bool = False
+    multiple: bool = False  # takes several values (rows matching any of them); the query must be union-safe
 
     @property
     def variable(self) -> str:
@@ -74,7 +75,8 @@ def _param(query: str, raw: Any, index: int) -> Param:
     where = f"{query}.rq: params[{index}]"
     if not isinstance(raw, dict) or "name" not in raw or "type" not in raw:
         raise QueryError(f"{where} must be a mapping with at least 'name' and 'type'")
-    unknown = set(raw) - {"name", "type", "description", "default", "example", "values", "kind", "required"}
+    unknown = set(raw) - {"name", "type", "description", "default", "example", "values", "kind", "required",
+                          "multiple"}
     if unknown:
         raise QueryError(f"{where} has unknown key(s): {', '.join(sorted(unknown))}")
     if raw["type"] not in PARAM_TYPES:
@@ -86,7 +88,8 @@ def _param(query: str, raw: Any, index: int) -> Param:
     if bad := [k for k in kinds if k not in ENTITY_KINDS]:
         raise QueryError(f"{where} kind {bad} is not one of {', '.join(ENTITY_KINDS)}")
     return Param(str(raw["name"]), raw["type"], str(raw.get("description", "")), raw.get("default"),
-                 raw.get("example"), raw.get("values"), kinds, bool(raw.get("required", False)))
+                 raw.get("example"), raw.get("values"), kinds, bool(raw.get("required", False)),
+                 bool(raw.get("multiple", False)))
 
 
 def parse_query_file(path: Path) -> QuerySpec:

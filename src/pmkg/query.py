@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import product
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -261,15 +262,25 @@ def _slug(iri: str) -> str:
     return iri[len(ID):] if iri.startswith(ID) else iri
 
 
-def bind(spec: QuerySpec, given: dict[str, str], backend: Backend) -> dict[str, Term | None]:
-    """Typed RDF terms for every parameter of ``spec`` (defaults applied)."""
+def bind(spec: QuerySpec, given: dict[str, str | list[str]],
+         backend: Backend) -> dict[str, Term | list[Term] | None]:
+    """Typed RDF terms for every parameter of ``spec`` (defaults applied); a parameter declared
+    ``multiple`` may be given a list of values, which binds a list of terms."""
     names = {p.name for p in spec.params}
     for name in given:
         if name not in names:
             spec.param(name)  # raises with the list of known parameters
-    bound: dict[str, Term | None] = {}
+    bound: dict[str, Term | list[Term] | None] = {}
     for p in spec.params:
         raw = given.get(p.name, p.default)
+        if isinstance(raw, list):
+            values = list(dict.fromkeys(v for v in raw if v != ""))
+            if len(values) > 1 and not p.multiple:
+                raise QueryError(f"--param {p.name}: takes one value, {len(values)} were given")
+            if len(values) > 1:
+                bound[p.variable] = [to_term(p, v, backend) for v in values]
+                continue
+            raw = values[0] if values else None
         if raw is None or raw == "":
             if p.required:
                 raise QueryError(f"query '{spec.name}' needs --param {p.name}=…",
@@ -286,12 +297,13 @@ WHERE_RE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 BIND_MARKER = re.compile(r"^[ \t]*# pmkg:bind-params[ \t]*$", re.MULTILINE)
 
 
-def render(spec: QuerySpec, bound: dict[str, Term | None]) -> str:
+def render(spec: QuerySpec, bound: dict[str, Term | list[Term] | None]) -> str:
     """The query text with a VALUES block of the bound terms in its outermost WHERE.
 
     A subquery does not see the outer VALUES (SPARQL evaluates it first); one that
     needs the parameters says so with a line ``# pmkg:bind-params``, which is
-    replaced by the same VALUES block.
+    replaced by the same VALUES block.  A list of terms (a ``multiple`` parameter) makes
+    one row per value (per combination, for several lists): the rows matching any value.
     """
     if not bound:
         return spec.text
@@ -299,8 +311,10 @@ def render(spec: QuerySpec, bound: dict[str, Term | None]) -> str:
     if match is None:
         raise QueryError(f"query '{spec.name}' has no WHERE clause to bind parameters in")
     names = " ".join(f"?{v}" for v in bound)
-    terms = " ".join(term_text(t) if t is not None else "UNDEF" for t in bound.values())
-    values = f"VALUES ({names}) {{ ({terms}) }}"
+    columns = [[term_text(x) for x in t] if isinstance(t, list) else [term_text(t) if t is not None else "UNDEF"]
+               for t in bound.values()]
+    rows = " ".join("(" + " ".join(row) + ")" for row in product(*columns))
+    values = f"VALUES ({names}) {{ {rows} }}"
     text = spec.text[: match.end()] + f"\n  {values}\n" + spec.text[match.end():]
     return BIND_MARKER.sub(lambda m: m.group(0).replace("# pmkg:bind-params", values), text)
 
@@ -310,7 +324,7 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"#[^\n]*", lambda m: " " * len(m.group(0)), text)
 
 
-def run_query(spec: QuerySpec, given: dict[str, str], backend: Backend) -> Result:
+def run_query(spec: QuerySpec, given: dict[str, str | list[str]], backend: Backend) -> Result:
     bound = bind(spec, given, backend)
     result = backend.select(render(spec, bound))
     if spec.requires == "papers" and not result.rows:

@@ -20,7 +20,8 @@ def generate(paths: Paths, out: Path, *, to_stderr: bool = False) -> None:
         summary = build_site(paths.dist, load_catalogue(paths.root / "queries"), out, paths.ontology)
     for problem in summary.problems:
         err_console.print(f"[yellow]warning:[/yellow] {problem}", markup=True, highlight=False)
-    typer.echo(f"site: {summary.pages} pages, {summary.bytes / 1e6:.1f} MB in {out} "
+    papers = f" ({summary.publication_pages} of imported publications)" if summary.publication_pages else ""
+    typer.echo(f"site: {summary.pages} pages{papers}, {summary.bytes / 1e6:.1f} MB in {out} "
                f"({summary.seconds:.1f} s; ontology docs: {summary.ontology_docs})", err=to_stderr)
 
 
