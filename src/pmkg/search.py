@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, utils
 
-from pmkg.namespaces import ID, IRI_SEGMENT
+from pmkg.ids import ID, IRI_SEGMENT
 from pmkg.query import Backend
 
 KINDS = tuple(sorted(set(IRI_SEGMENT.values())))
