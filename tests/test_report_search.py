@@ -96,9 +96,9 @@ def test_unresolved_entity_parameter_suggests_the_nearest(real_build):
 
 def test_listed_string_values_in_any_case_or_an_error():
     param = Param("database", "string", values=["wos", "cnki", "imported:"])
-    assert str(to_term(param, "WoS", None)) == "wos"
-    assert str(to_term(param, "CNKI", None)) == "cnki"
-    assert str(to_term(param, "Imported:my-file", None)) == "imported:my-file"
+    assert to_term(param, "WoS", None).value == "wos"
+    assert to_term(param, "CNKI", None).value == "cnki"
+    assert to_term(param, "Imported:my-file", None).value == "imported:my-file"
     with pytest.raises(QueryError, match=r"'scopus' is not one of wos, cnki, imported:<…>"):
         to_term(param, "scopus", None)
 

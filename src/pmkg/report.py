@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from pmkg import charts
 from pmkg.catalogue import Param, QuerySpec
 from pmkg.errors import InputError, PmkgError
-from pmkg.namespaces import ID
+from pmkg.ids import ID
 from pmkg.output import short
 from pmkg.query import Backend, Result, Value, resolve_entity, run_query
 
@@ -315,7 +315,7 @@ def build_report(name: str, params: dict[str, str], catalogue: dict[str, QuerySp
         raw = params.get(plan.subject)
         if not raw:
             raise InputError(f"report '{name}' needs --param {plan.subject}=…", hint=f"example: {plan.example}")
-        subject = str(resolve_entity(Param(plan.subject, "entity", kinds=("actor",)), raw, backend))
+        subject = resolve_entity(Param(plan.subject, "entity", kinds=("actor",)), raw, backend).value
     runner = Runner(catalogue, backend, subject, cache)
     sections = [runner.section(s) for s in plan.sections(catalogue, params)]
     title = plan.title

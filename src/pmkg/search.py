@@ -17,7 +17,7 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz, utils
 
-from pmkg.namespaces import ID, IRI_SEGMENT
+from pmkg.ids import ID, IRI_SEGMENT
 from pmkg.query import Backend
 
 KINDS = tuple(sorted(set(IRI_SEGMENT.values())))

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pmkg.catalogue import QuerySpec, load_catalogue
 from pmkg.cli.common import RootOption, console, err_console, project_paths, reports_errors
 from pmkg.errors import PmkgError, QueryError
 
 if TYPE_CHECKING:  # the rest is imported by the commands that need it (a fast `--help` and `--list`)
     from rich.table import Table
 
+    from pmkg.catalogue import QuerySpec
     from pmkg.pipeline import Paths
     from pmkg.query import Backend, Result
 
@@ -239,6 +239,7 @@ def register(app: typer.Typer) -> None:
         root: Path = RootOption,
     ) -> None:
         """Run a canned query from queries/ on the built graph (or --endpoint)."""
+        from pmkg.catalogue import load_catalogue
         catalogue = load_catalogue(project_paths(root).root / "queries")
         if list_ or not name:
             console.print(list_table(catalogue))
