@@ -152,6 +152,9 @@ SESSION3 = [
     # two organisations joined by '&' give two ids; ROR's joint record CAMS & PUMC stays one
     ("test_two_organisations_joined_by_ampersand", "Peking Univ & Tsinghua Univ, Beijing, Peoples R China",
      {"02v51f717", "03cve4549"}),
+    # "ShanghaiTech" splits into the city "Shanghai" and "Tech University": the pair is still the university
+    ("test_name_glued_to_its_city_pairs_after_the_place_check",
+     "ShanghaiTech Univ, Sch Biomed Engn, Shanghai 201210, Peoples R China", {"030bhh786"}),
     ("test_cams_and_pumc_is_one_ror_record", "Chinese Acad Med Sci & Peking Union Med Coll, Beijing, Peoples R China",
      {"02drdmm93"}),
 ]

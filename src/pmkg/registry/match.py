@@ -157,7 +157,7 @@ class AffiliationMatcher:
         return k in self.ix.cities or k in self.ix.countries
 
     def _pair(self, ws: list[str], before: list[str]) -> list[str]:
-        if self._is_place(ws) or self._is_place(before):
+        if self._is_place(ws):
             return []  # "Ube, Japan" is a place, not the municipality 'Ube (Japan)'
         unit = ws
         if len(ws) > 1 and ws[-1] in ORDINALS:  # "Affiliated Hosp 1", "Peoples Hosp 7"
@@ -195,7 +195,8 @@ class AffiliationMatcher:
         own = {name_key(c) for c in org.cities}
         if not own or not org.country or own & cities or any(c in name_key(hit.text) for c in own):
             return False
-        return any(org.country in self.ix.cities[c] and c not in name_key(hit.text) for c in cities)
+        return any(org.country in self.ix.cities[c] and c not in name_key(hit.text) and c not in self.ix.countries
+                   for c in cities)  # "Taiwan" is a city of some ROR record, but names the country here
 
     def _match(self, text: str) -> Match:
         segments = [s for s in SEGMENT_SPLIT.split(text) if s and s.strip(" .")]
