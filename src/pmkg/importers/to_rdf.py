@@ -76,6 +76,19 @@ def document_quads(source_id: str, files: list[str], fmt: str) -> list[ox.Quad]:
     return quads
 
 
+def _affiliation_hits(aff: Affiliation, resolver: Resolver,
+                      registry: tuple[FullResolver, Minter] | None) -> tuple[tuple[str, ...], bool]:
+    """The IRIs an affiliation string points at (curated first, made more specific by a registry unit), and
+    whether they came from a registry."""
+    hits = resolver.affiliation(aff)
+    if hits and registry and registry[0].aff is not None and not aff.ror:
+        found = registry[0].aff.match(aff.text)
+        hits = registry[1].refine(hits, found.ids + found.units)
+    if not hits and registry and (hits := tuple(registry[1].affiliation_targets(registry[0].affiliation(aff)))):
+        return hits, True
+    return hits, False
+
+
 def paper_quads(paper: Paper, resolver: Resolver, g: ox.NamedNode, tally: Tally,
                 registry: tuple[FullResolver, Minter] | None = None) -> list[ox.Quad]:
     """The paper's quads; with ``registry``, strings no curated actor matches point at registry
@@ -117,15 +130,20 @@ def paper_quads(paper: Paper, resolver: Resolver, g: ox.NamedNode, tally: Tally,
             tally.unresolved["funder", name] += 1
             lit(pm("unresolvedFunder"), name)
     countries: set[str] = set()
-    for aff in affiliations:
+    resolved = [(aff, *_affiliation_hits(aff, resolver, registry)) for aff in affiliations]
+    rolled_up: set[int] = set()
+    if registry:  # WoS C3 rolls C1's units up ("Chinese Academy of Sciences" for "Chinese Acad Sci, Shenzhen Inst
+        # Adv Technol"): a C3 organisation above a C1 hit of the same paper is that unit's parent, not another tie
+        # (the string stays resolved; the paper reaches the parent through the unit's pm:subOrganisationOf)
+        below = [h for aff, hits, _ in resolved if aff.field != "C3" for h in hits]
+        rolled_up = {n for n, (aff, hits, _) in enumerate(resolved) if aff.field == "C3" and hits}
+        resolved = [(aff, registry[1].not_above(hits, below) if aff.field == "C3" else hits, via)
+                    for aff, hits, via in resolved]
+    for n, (aff, hits, via_registry) in enumerate(resolved):
         tally.affiliations += 1
-        hits = resolver.affiliation(aff)
-        if hits and registry and registry[0].aff is not None and not aff.ror:
-            found = registry[0].aff.match(aff.text)
-            hits = registry[1].refine(hits, found.ids + found.units)
-        if not hits and registry and (hits := tuple(registry[1].affiliation_targets(registry[0].affiliation(aff)))):
+        if via_registry:
             tally.affiliations_registry += 1
-        if hits:
+        if hits or n in rolled_up:
             tally.affiliations_resolved += 1
             out += [ox.Quad(s, pm("affiliatedActor"), ox.NamedNode(h), g) for h in hits]
         else:
