@@ -158,7 +158,7 @@ class Lines:
     def all_pairs(self) -> Iterable[tuple[Triple, str]]:
         """Every curated triple (data and provenance) with its N-Triples line."""
         for ts, ls in (*self.pairs.values(), *self.provenance_pairs.values()):
-            yield from zip(ts, ls)
+            yield from zip(ts, ls, strict=True)
 
     def data(self) -> list[list[str]]:
         return list(self.graphs.values())
@@ -199,7 +199,7 @@ def hermit_pairs(paths: Paths, lines: Lines) -> list[tuple[Triple, str]]:
     """The data triples HermiT is given (``reason.needed_by_hermit``), each with its line."""
     from pmkg.reason import axiomatised_predicates, needed_by_hermit
     axiomatised = axiomatised_predicates(paths.ontology)
-    return [(t, line) for ts, ls in lines.pairs.values() for t, line in zip(ts, ls)
+    return [(t, line) for ts, ls in lines.pairs.values() for t, line in zip(ts, ls, strict=True)
             if needed_by_hermit(t, axiomatised)]
 
 
@@ -283,7 +283,8 @@ def _validate_cached(paths: Paths, ontology: Callable[[], Graph], data: list[Tri
         if by_node is not None:  # kept for the next build
             cache["validate-nodes"] = by_node
     else:
-        results = _validate_fresh(paths, ontology, data, lines, zip(type_list, type_lines), nodes_key, cache)
+        type_pairs = zip(type_list, type_lines, strict=True)
+        results = _validate_fresh(paths, ontology, data, lines, type_pairs, nodes_key, cache)
     if key and all(isinstance(r[0], URIRef) for r in results):  # a result on a blank node cannot be cached
         cache["validate"] = {"key": key, "results": [[str(f), *rest] for f, *rest in results]}
     return from_results(results, mapped), hit is not None
@@ -307,10 +308,11 @@ def _validate_fresh(paths: Paths, ontology: Callable[[], Graph], data: list[Trip
         return shacl_results(graph, shapes)
     onto = list(ontology())
     hood = Neighbourhoods(scope)
-    hood.add(zip(onto, nt_lines(onto)))
+    hood.add(zip(onto, nt_lines(onto), strict=True))
     hood.add(lines.all_pairs())
     hood.add(type_pairs)
-    previous = (cache.get("validate-nodes") or read_cache(paths.dist, "validate-nodes", nodes_key) or {}).get("nodes", {})
+    entry = cache.get("validate-nodes") or read_cache(paths.dist, "validate-nodes", nodes_key) or {}
+    previous = entry.get("nodes", {})
     targets = hood.targets()
     digests = {node: hood.digest(node) for node in targets if isinstance(node, URIRef)}
     todo = [n for n in targets if n not in digests or previous.get(str(n), [None])[0] != digests[n]]
