@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -109,3 +110,26 @@ def test_partner_query_gives_the_same_ranking_on_rdflib(real_build, store):
     theirs = [tuple(str(x) for x in (row[0], row[2], row[3], row[5]))
               for row in dataset.query(render(spec, bind(spec, {"limit": "3"}, backend)))]
     assert len(ours) == 78 and sorted(theirs) == sorted(ours)
+
+
+# The partner query's ranking as it was computed in SPARQL before the build stored it (a join of
+# every candidate with every other candidate of its cluster, counting those ranked at least as high).
+RANK_IN_SPARQL = PREFIXES + "SELECT ?c ?a ?key ?documents ?rank WHERE { {\n" + (
+    Path(__file__).with_name("fixtures") / "partner-rank.rq").read_text(encoding="utf-8") + "} }"
+
+
+def test_stored_partner_rank_agrees_with_the_ranking_the_query_computed(store):
+    """pm:partnerRank and pm:rankingScore equal what the query used to compute per request."""
+    stored = {(c.value, a.value): (Decimal(k.value), int(d.value), int(r.value)) for c, a, k, d, r in store.query(
+        PREFIXES + """SELECT ?c ?a ?k ?d ?r WHERE { ?e pm:forCluster ?c ; pm:candidate ?a ; pm:rankingScore ?k ;
+                      pm:citingDocuments ?d ; pm:partnerRank ?r }""", use_default_graph_as_union=True)}
+    computed = {(c.value, a.value): (Decimal(k.value), int(d.value), int(r.value))
+                for c, a, k, d, r in store.query(RANK_IN_SPARQL, use_default_graph_as_union=True)}
+    assert len(stored) == 26 * 25 and stored == computed
+
+
+def test_ranking_score_is_the_evidence_plus_the_ties(store):
+    found = evidence_in(store)
+    for row in found.values():
+        ties = len(row["documentedTies"].split("; ")) if "documentedTies" in row else 0
+        assert Decimal(row["rankingScore"]) == Decimal(row["evidenceScore"]) + 100 * ties
