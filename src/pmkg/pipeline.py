@@ -69,7 +69,7 @@ class Paths:
 @dataclass
 class BuildResult:
     """What a build made.  The inferred graph holds three kinds of triples, kept apart here:
-    HermiT's types (``types``), the materialised place facts (``materialised``) and the partner
+    HermiT's types (``types``), the materialised place and topic facts (``materialised``) and the partner
     evidence (``evidence``); ``inferred`` is their union."""
 
     kg: KG

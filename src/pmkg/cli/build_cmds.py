@@ -108,7 +108,8 @@ def inferred_text(summary: dict) -> str:
     """The inferred graph's parts, counted apart (a build.json from before they were has the total only)."""
     if "inferred_types" not in summary:
         return f"{summary['inferred']:,} inferred"
-    return (f"inferred: {summary['inferred_types']:,} types by HermiT, {summary['materialised']:,} place facts, "
+    return (f"inferred: {summary['inferred_types']:,} types by HermiT, "
+            f"{summary['materialised']:,} place and topic facts, "
             f"{summary['partner_evidence']:,} partner-evidence triples")
 
 
