@@ -1,21 +1,24 @@
-"""Time ``pmkg import`` on generated WoS records (benchmarks/gen_wos.py) at 1k, 10k, 100k,
-next to two baselines run in the same script:
+"""Time ``pmkg import`` end to end on generated WoS records (benchmarks/gen_wos.py), next to two
+baselines in the same run:
 
-* "rdflib": the same records parsed and resolved, the quads loaded into an rdflib in-memory
-  Dataset (with the curated graph), and the funders-of-CAS-affiliated-papers query run by
-  rdflib's SPARQL engine;
-* "plain Python": the same funder counts from the raw file in one regex pass, no graph.
+* "ours": the installed ``.venv/bin/pmkg import wos FILE`` as a subprocess on a copy of the built
+  project, registry dumps found as a user's run finds them (``$PMKG_SHARED``) -- records/s over the
+  whole command (start-up, index loading, parsing, resolution, imports/<id>.nq, the store load),
+  peak RSS of that process; then the paper-level canned queries on the result (median of 3);
+* "floor": plain Python over the same file: every record's fields parsed (tags, C1 addresses, FU
+  funders without grant brackets, PY, DI, UT, TI), every address's organisation and every funder
+  name looked up in a dictionary of the curated names; no RDF, nothing written;
+* "rdflib" (up to --rdflib-max): the .nq our import wrote, parsed into an rdflib Dataset.
 
-Ours: import into a copy of the built Oxigraph store (records/s, peak RSS of a fresh
-subprocess per size), then the same SPARQL on Oxigraph (median of 3).
-
-    .venv/bin/python benchmarks/import.py --sizes 1000 10000 100000 --rdflib-max 10000
+    .venv/bin/python benchmarks/import.py --sizes 100000 --out benchmarks/results/import-session3.json
+    .venv/bin/python benchmarks/import.py --sizes 1000000 --records /tmp/gen-1m.txt --rdflib-max 0 ...
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import shutil
@@ -24,120 +27,179 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-QUERY = """PREFIX pm: <https://w3id.org/pmkg/ontology#>
-SELECT ?funder (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
-  ?paper pm:affiliatedActor/pm:subOrganisationOf* <https://w3id.org/pmkg/id/actor/chinese-academy-of-sciences> .
-  ?funder pm:funds ?paper .
-} GROUP BY ?funder ORDER BY DESC(?papers)"""
+PMKG = Path(sys.executable).parent / "pmkg"
+PAPER_QUERIES = ["funders-of-affiliated-papers", "top-funders", "top-institutions", "co-affiliation-countries",
+                 "publication-trends"]
 
 
-def peak_mb() -> float:
+def child_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def self_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def median(func, runs: int = 3) -> tuple[float, object]:
-    times, value = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        value = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), value
+def project(work: Path, name: str) -> Path:
+    """A project folder: kg/, ontology/, queries/ linked to this checkout, dist/ copied from the template."""
+    root = work / name
+    root.mkdir()
+    for part in ("kg", "ontology", "queries"):
+        (root / part).symlink_to(ROOT / part)
+    shutil.copytree(work / "template" / "dist", root / "dist")
+    return root
 
 
-def ours(size: int, records: Path, dist: Path, work: Path) -> dict:
-    import pyoxigraph as ox
+def query_times(dist: Path) -> dict[str, dict]:
+    from pmkg.catalogue import load_catalogue
+    from pmkg.query import EmbeddedBackend, run_query
+    from pmkg.store import open_store
 
-    from pmkg.importers.run import import_into
-    copy = work / f"dist-{size}"
-    shutil.copytree(dist, copy)
-    store = ox.Store(str(copy / "store"))
+    catalogue = load_catalogue(ROOT / "queries")
+    backend = EmbeddedBackend(open_store(dist))
+    out = {}
+    for name in PAPER_QUERIES:
+        times, rows = [], 0
+        for _ in range(4):  # a warm-up and 3 timed runs
+            start = time.perf_counter()
+            rows = len(run_query(catalogue[name], {}, backend).rows)
+            times.append(time.perf_counter() - start)
+        out[name] = {"median_s": statistics.median(times[1:]), "rows": rows}
+    return out
+
+
+def ours(size: int, records: Path, work: Path) -> dict:
+    root = project(work, f"ours-{size}")
+    env = {**os.environ, "PMKG_SHARED": str(ROOT.parent / "shared")}
     start = time.perf_counter()
-    report = import_into(store, "wos", [records], imports=work / f"imports-{size}", source_id=f"gen-{size}")
+    done = subprocess.run([str(PMKG), "import", "wos", str(records), "--root", str(root), "--source-id",
+                           f"gen-{size}"], capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
-    latency, rows = median(lambda: list(store.query(QUERY, use_default_graph_as_union=True)))
-    return {"import_s": seconds, "records_per_s": size / seconds, "peak_rss_mb": peak_mb(), "query_s": latency,
-            "funder_share": report.tally.share("funder"), "affiliation_share": report.tally.share("affiliation"),
-            "rows": len(rows)}
+    if done.returncode:
+        raise SystemExit(f"pmkg import failed ({done.returncode}): {done.stderr[-2000:]}")
+    peak = child_peak_mb()
+    shares = re.search(r"funder strings resolved: \d+/\d+ \(([\d.]+)%\); affiliation strings resolved: "
+                       r"\d+/\d+ \(([\d.]+)%\)", done.stdout)
+    quads = re.search(r"([\d,]+) quads\)", done.stdout)
+    return {"import_s": seconds, "records_per_s": size / seconds, "peak_rss_mb": peak,
+            "quads": int(quads.group(1).replace(",", "")) if quads else None,
+            "funder_share": shares.group(1) if shares else None,
+            "affiliation_share": shares.group(2) if shares else None,
+            "nq": str(root / "imports" / f"gen-{size}.nq"), "queries": query_times(root / "dist")}
 
 
-def rdflib_baseline(size: int, records: Path, dist: Path, work: Path) -> dict:
-    import pyoxigraph as ox
+def curated_names(dist: Path) -> dict[str, str]:
+    from pmkg.importers.resolve import load_curated_from
+
+    c = load_curated_from(dist)
+    return {k: next(iter(v)) for k, v in c.names.items() if len(v) == 1}
+
+
+def floor(size: int, records: Path, dist: Path) -> dict:
+    """Plain Python: parse every record's fields, resolve names by dictionary lookup."""
+    names = curated_names(dist)
+    lookup = {k.lower(): v for k, v in names.items()}
+    bracket = re.compile(r"\s*\[[^\]]*\]")
+    start = time.perf_counter()
+    papers = resolved = 0
+    with records.open(encoding="utf-8") as fh:
+        tags: dict[str, list[str]] = {}
+        tag = ""
+        for line in fh:
+            if line.startswith("   "):
+                tags[tag].append(line.strip())
+                continue
+            tag, value = line[:2], line[3:].rstrip("\n")
+            if tag == "ER":
+                papers += 1
+                fields = {t: " ".join(v) for t, v in tags.items()}
+                _ = (fields.get("TI"), fields.get("PY"), fields.get("DI"), fields.get("UT"), fields.get("SO"))
+                for address in tags.get("C1", []):
+                    org = address.split("] ", 1)[-1].split(",", 1)[0]
+                    resolved += lookup.get(re.sub(r"\W+", "", org.lower())) is not None
+                for name in bracket.sub("", fields.get("FU", "")).split(";"):
+                    resolved += lookup.get(re.sub(r"\W+", "", name.lower())) is not None
+                tags = {}
+            elif tag.strip():
+                tags.setdefault(tag, []).append(value)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "records_per_s": size / seconds, "papers": papers, "lookups_hit": resolved,
+            "peak_rss_mb": self_peak_mb()}
+
+
+def rdflib_load(size: int, nq: Path) -> dict:
     from rdflib import Dataset
 
-    from pmkg.importers.run import import_into
-    copy = work / f"dist-rdflib-{size}"
-    shutil.copytree(dist, copy)
     start = time.perf_counter()
-    import_into(ox.Store(str(copy / "store")), "wos", [records], imports=work / f"rdflib-{size}", source_id="g")
-    ds = Dataset(default_union=True)
-    ds.parse(work / f"rdflib-{size}" / "g.nq", format="nquads")
+    ds = Dataset()
+    ds.parse(nq, format="nquads")
     seconds = time.perf_counter() - start
-    ds.parse(dist / "pmkg.nq", format="nquads")  # the curated graph (sub-organisations), not timed
-    latency, rows = median(lambda: list(ds.query(QUERY)), runs=1 if size > 1000 else 3)
-    return {"import_s": seconds, "records_per_s": size / seconds, "peak_rss_mb": peak_mb(), "query_s": latency,
-            "rows": len(rows)}
+    return {"seconds": seconds, "records_per_s": size / seconds, "quads": len(ds), "peak_rss_mb": self_peak_mb()}
 
 
-def plain_python(size: int, records: Path) -> dict:
-    """Funder counts of CAS-affiliated papers from the raw text, no graph."""
-    def count() -> Counter:
-        counts: Counter = Counter()
-        for block in records.read_text(encoding="utf-8").split("\nER\n"):
-            if re.search(r"\] Chinese Acad Sci,", block):
-                fu = re.search(r"^FU (.*)$", block, re.M)
-                for name in re.split(r";\s*", fu.group(1)) if fu else []:
-                    counts[re.sub(r"\s*\[[^\]]*\]", "", name)] += 1
-        return counts
-    seconds, counts = median(count)
-    return {"count_s": seconds, "records_per_s": size / seconds, "peak_rss_mb": peak_mb(), "rows": len(counts)}
-
-
-def one(kind: str, size: int, records: Path, dist: Path, work: Path) -> dict:
+def run_one(kind: str, size: int, records: Path, work: Path, extra: str) -> dict:
     if kind == "ours":
-        return ours(size, records, dist, work)
-    if kind == "rdflib":
-        return rdflib_baseline(size, records, dist, work)
-    return plain_python(size, records)
+        return ours(size, records, work)
+    if kind == "floor":
+        return floor(size, records, work / "template" / "dist")
+    return rdflib_load(size, Path(extra))
+
+
+def sub(kind: str, size: int, records: Path, work: Path, extra: str = "-") -> dict:
+    out = subprocess.run([sys.executable, __file__, "--one", kind, str(size), str(records), str(work), extra],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def prepare(work: Path) -> None:
+    from pmkg.pipeline import Paths, build
+
+    template = work / "template"
+    template.mkdir()
+    for name in ("kg", "ontology", "queries"):
+        (template / name).symlink_to(ROOT / name)
+    build(Paths(root=template), run_reasoner=False)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
-    parser.add_argument("--rdflib-max", type=int, default=10000, help="skip the rdflib baseline above this size")
-    parser.add_argument("--one", nargs=4, metavar=("KIND", "SIZE", "RECORDS", "WORK"), help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100000])
+    parser.add_argument("--records", type=Path, help="an already generated file (for the one size given)")
+    parser.add_argument("--rdflib-max", type=int, default=100000, help="skip the rdflib baseline above this size")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "import.json")
+    parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        kind, size, records, work = args.one
-        print(json.dumps(one(kind, int(size), Path(records), Path(work) / "template" / "dist", Path(work))))
+        kind, size, records, work, extra = args.one
+        print(json.dumps(run_one(kind, int(size), Path(records), Path(work), extra)))
         return
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from gen_wos import generate
 
-    from pmkg.pipeline import Paths, build
     work = Path(tempfile.mkdtemp(prefix="pmkg-import-bench-"))
+    results: dict[str, dict] = {}
     try:
-        template = work / "template"
-        for name in ("kg", "ontology", "queries"):
-            template.mkdir(exist_ok=True)
-            (template / name).symlink_to(ROOT / name)
-        build(Paths(root=template), run_reasoner=False)
-        results = {}
+        prepare(work)
         for size in args.sizes:
-            records = work / f"gen-{size}.txt"
-            generate(size, records)
-            kinds = ["ours", "plain"] + (["rdflib"] if size <= args.rdflib_max else [])
-            for kind in kinds:
-                out = subprocess.run([sys.executable, __file__, "--one", kind, str(size), str(records), str(work)],
-                                     check=True, capture_output=True, text=True)
-                results[f"{kind}@{size}"] = json.loads(out.stdout)
-                print(f"{kind:>7} {size:>7}: {results[f'{kind}@{size}']}", flush=True)
-        out_dir = ROOT / "benchmarks" / "results"
-        out_dir.mkdir(exist_ok=True)
-        (out_dir / "import.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+            records = args.records or work / f"gen-{size}.txt"
+            if not records.is_file():
+                generate(size, records)
+            results[f"floor@{size}"] = sub("floor", size, records, work)
+            print(f"floor  {size}: {results[f'floor@{size}']}", flush=True)
+            results[f"ours@{size}"] = sub("ours", size, records, work)
+            print(f"ours   {size}: {results[f'ours@{size}']}", flush=True)
+            if size <= args.rdflib_max:
+                results[f"rdflib@{size}"] = sub("rdflib", size, records, work, results[f"ours@{size}"]["nq"])
+                print(f"rdflib {size}: {results[f'rdflib@{size}']}", flush=True)
+            results[f"floor-after@{size}"] = sub("floor", size, records, work)  # the load may change meanwhile
+            print(f"floor  {size} (after): {results[f'floor-after@{size}']}", flush=True)
+            if records.parent == work:
+                records.unlink()
+        args.out.parent.mkdir(exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -60,7 +60,7 @@ def scalar(value: object) -> str:
 def entity_iri(p: Param) -> str:
     from pmkg.query import EmbeddedBackend, resolve_entity
     from pmkg.store import open_store
-    return str(resolve_entity(p, str(p.default), EmbeddedBackend(open_store(ROOT / "dist"))))
+    return resolve_entity(p, str(p.default), EmbeddedBackend(open_store(ROOT / "dist"))).value
 
 
 def decorators(params: list[Param], text: str) -> str:

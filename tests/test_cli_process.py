@@ -129,6 +129,28 @@ def test_unreachable_endpoint_exits_2(built: Path):
     assert len(lines) == 1 and lines[0].startswith(f"error: cannot reach endpoint {url}: "), out.stderr
 
 
+@pytest.mark.slow
+def test_registry_labels_offline_names_the_unreachable_service(tmp_path: Path):
+    """Regression (issue 9): with Wikidata out of reach, `registry-labels` said "unexpected OSError"
+    (Oxigraph fails while the rows are read, outside the query call).  The curated graph (its Wikidata
+    links make Oxigraph call the SERVICE), with the SERVICE IRI pointed at a closed local port, as a
+    machine without network meets it."""
+    for name in ("kg", "ontology"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    shutil.copytree(ROOT / "queries", tmp_path / "queries")
+    url = f"http://127.0.0.1:{_closed_port()}/sparql"
+    rq = tmp_path / "queries" / "registry-labels.rq"
+    rq.write_text(rq.read_text(encoding="utf-8").replace("https://query.wikidata.org/sparql", url),
+                  encoding="utf-8")
+    out = pmkg("query", "registry-labels", root=tmp_path)  # builds dist/ first
+    assert out.returncode == 2, out.stderr
+    lines = error_lines(out)
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith(f"error: the SPARQL endpoint <{url}> that the query calls (SERVICE) is "
+                               "unreachable: "), lines[0]
+    assert "unexpected" not in out.stderr
+
+
 def test_port_in_use_exits_2(built: Path):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -251,4 +273,40 @@ def test_query_list_imports_no_store_or_rdf_library(built: Path):
     out = subprocess.run([sys.executable, "-c", code, str(built)], capture_output=True, text=True, check=True)
     loaded = {name.split(".")[0] for name in json.loads(out.stderr.strip().replace("'", '"'))}
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+    assert loaded.isdisjoint(SLOW_START), sorted(loaded & set(SLOW_START))
     assert "actor-counts" in out.stdout
+
+
+# rdflib (~0.16 s) is the build's and the registries' library; the query path binds, escapes and reads
+# pyoxigraph terms. pydantic (~0.09 s) came with typer 0.29's option validation (pyproject caps typer);
+# importlib.metadata (~0.07 s) only the build needs, for its cache keys.
+SLOW_START = ("rdflib", "pydantic", "pydantic_core", "SPARQLWrapper", "matplotlib", "pyshacl", "owlready2",
+              "networkx", "jinja2", "importlib_metadata")
+
+
+def _modules_after(argv: list[str]) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    code = ("import sys; from pmkg.cli import run; code = run(sys.argv[1:]); "
+            "print('MODULES', sorted(sys.modules), file=sys.stderr); sys.exit(code)")
+    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False)
+    line = next(x for x in out.stderr.splitlines() if x.startswith("MODULES "))
+    return set(json.loads(line[len("MODULES "):].replace("'", '"'))), out
+
+
+def test_report_code_imports_no_matplotlib_or_rdflib():
+    """The reports' charts are written as SVG directly (matplotlib cost ~2.5 s of the landscape report's 8 s)
+    and read pyoxigraph terms; networkx is imported only when a network diagram is drawn."""
+    code = "import pmkg.report, pmkg.report_plans, pmkg.charts, sys; print(sorted(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[0] for name in json.loads(out.stdout.replace("'", '"'))}
+    assert loaded.isdisjoint({"matplotlib", "rdflib", "networkx", "pydantic"}), loaded
+
+
+@pytest.mark.parametrize("args", [["--help"], ["query", "--list"], ["query", "actor-counts"],
+                                  ["query", "actors", "--param", "country=China"]])
+def test_query_path_imports_no_rdflib_or_pydantic(built: Path, args: list[str]):
+    """`pmkg query NAME` binds its parameters as pyoxigraph terms: neither rdflib nor pydantic is imported."""
+    modules, out = _modules_after([*args, "--root", str(built)] if args[0] != "--help" else args)
+    assert out.returncode == 0, out.stderr
+    top = {name.split(".")[0] for name in modules}
+    assert top.isdisjoint(SLOW_START), sorted(top & set(SLOW_START))
+    assert "importlib.metadata" not in modules

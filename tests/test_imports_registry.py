@@ -108,3 +108,55 @@ def test_funders_query_reports_coverage_and_unresolved_strings(import_project: P
     # the registry unit counts for CAS only with its sub-organisations
     alone = pmkg(import_project, *args, "--param", "org=ror-022c3hy66", "--param", "include-suborgs=false")
     assert {r["allPapers"] for r in csv.DictReader(io.StringIO(alone.stdout))} == {"1"}
+
+
+def _coverage_from_store(root: Path, graph: str) -> tuple[str, str, str]:
+    """Papers, and percent of funder / affiliation strings resolved, counted in Python from the raw triples."""
+    rows = select(root, f"SELECT ?p ?k ?v WHERE {{ GRAPH <{graph}> {{ ?p a pm:Publication . ?p ?k ?v . "
+                        "VALUES ?k { pm:funderStringCount pm:unresolvedFunder pm:affiliationStringCount "
+                        "pm:unresolvedAffiliation } } }")
+    papers = {r[0] for r in select(root, f"SELECT ?p WHERE {{ GRAPH <{graph}> {{ ?p a pm:Publication }} }}")}
+    counts = {k: 0 for k in ("funderStringCount", "unresolvedFunder", "affiliationStringCount",
+                             "unresolvedAffiliation")}
+    for _, k, v in rows:
+        name = k.rsplit("#", 1)[-1]
+        counts[name] += int(v) if name.endswith("Count") else 1
+
+    def pct(total: str, missing: str) -> str:
+        return str(round(1000 * (counts[total] - counts[missing]) / counts[total]) / 10)
+    return (str(len(papers)), pct("funderStringCount", "unresolvedFunder"),
+            pct("affiliationStringCount", "unresolvedAffiliation"))
+
+
+def test_top_funders_and_institutions_lacked_coverage_columns(import_project: Path) -> None:  # noqa: F811
+    assert pmkg(import_project, "import", "wos", str(WOS), "--source-id", "cov", *REGISTRIES).returncode == 0
+    expected = _coverage_from_store(import_project, "https://w3id.org/pmkg/id/document/import-cov")
+    columns = ("allPapers", "funderStringsResolved", "affiliationStringsResolved")
+    for query in ("top-funders", "top-institutions"):
+        done = pmkg(import_project, "query", query, "--param", "database=imported:cov", "--format", "csv")
+        assert done.returncode == 0, done.stderr
+        rows = list(csv.DictReader(io.StringIO(done.stdout)))
+        assert rows and list(rows[0])[-3:] == list(columns)
+        assert {tuple(r[c] for c in columns) for r in rows} == {expected}, query
+        curated = pmkg(import_project, "query", query, "--param", "database=wos", "--format", "csv")
+        assert {tuple(r[c] for c in columns) for r in csv.DictReader(io.StringIO(curated.stdout))} == {("", "", "")}
+
+
+def test_include_suborgs_made_no_difference_for_cas(import_project: Path) -> None:  # noqa: F811
+    """WoS C3 repeats "Chinese Academy of Sciences" for every CAS institute of C1, so each CAS paper was
+    affiliated to CAS itself and include-suborgs=false counted them all.  With ROR's Institute of Automation
+    and SIAT in the dump, the C3 roll-up gives way to the units: both papers count for CAS only with its
+    sub-organisations, and the rolled-up C3 strings still count as resolved."""
+    dump = ["--ror-dump", str(FIX / "resolve-ror-session3.jsonl")]
+    assert pmkg(import_project, "import", "wos", str(WOS), "--source-id", "cas", *dump).returncode == 0
+
+    def papers(include: str) -> set[str]:
+        done = pmkg(import_project, "query", "funders-of-affiliated-papers", "--param", "source=import-cas",
+                    "--param", f"include-suborgs={include}", "--format", "csv")
+        assert done.returncode == 0, done.stderr
+        return {r["allPapers"] for r in csv.DictReader(io.StringIO(done.stdout))}
+
+    assert papers("true") == {"2"}
+    assert papers("false") <= {"0"}  # no rows: no paper is CAS's own
+    unresolved = select(import_project, "SELECT ?t WHERE { ?p pm:unresolvedAffiliation ?t }")
+    assert ["Chinese Academy of Sciences"] not in unresolved

@@ -11,6 +11,7 @@ PATHS = {
     "withinPlace": "?x pm:locatedIn/(pm:locatedIn|pm:memberOf)* ?y",
     "region": "?x pm:locatedIn/(pm:locatedIn|pm:memberOf)* ?y . ?y a pm:Place "
               "FILTER NOT EXISTS { ?y pm:locatedIn|pm:memberOf ?h . ?h a pm:Place }",
+    "withinTopic": "?s pm:focus|pm:topic ?x . ?x <http://www.w3.org/2004/02/skos/core#broader>* ?y",
 }
 
 

@@ -123,3 +123,56 @@ def test_resolve_bad_input_is_one_line(tmp_path: Path, args: list[str]) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("error: ")
     assert "Traceback" not in done.stderr
+
+
+# ---- session 3: regression tests, one per matcher fix, on resolve-ror-session3.jsonl ----
+SESSION3 = [
+    # a window across an organisation's name and its city: 'University New York' is not New York University
+    ("test_window_across_name_and_city_is_no_second_organisation",
+     "Department of Biochemistry and Molecular Biophysics Columbia University  New York NY USA", {"00hj8s172"}),
+    # a name several organisations share, one left in the country, is not it when the string names another city
+    ("test_shared_name_in_another_city_is_not_that_organisation",
+     "Department of Metallurgical Engineering, National Institute of Technology, Durgapur, West Bengal, India",
+     {"04ds0jm32"}),
+    # a city followed by its country is a place, not the municipality 'Ube (Japan)'
+    ("test_city_and_country_segments_are_no_organisation",
+     "Oncology Center, Yamaguchi University Hospital, Ube, Japan", {"02dgmxb18"}),
+    # a state's acronym in the address is not its government ('ACT Government')
+    ("test_state_acronym_is_not_its_government",
+     "Research School of Biology, Australian National University, Canberra, ACT, Australia", {"019wvm592"}),
+    # INSPEC abbreviations: Nat. = National
+    ("test_inspec_abbreviations_expand", "Dept. of Mechanical Eng., Nat. Univ. of Singapore, Singapore",
+     {"01tgyzw49"}),
+    # WoS 'Mat' and 'Opt', 'Mech': CAS institutes found as CAS's units (ids give CAS)
+    ("test_wos_materials_and_optics_abbreviations",
+     "Chinese Acad Sci, Xian Inst Opt & Precis Mech, Key Lab Spectral Imaging Technol CAS, Xian 710119, "
+     "Peoples R China", {"034t30j35"}),
+    # a unit name shared by several institutes, with its parent as an acronym the city does not confirm
+    ("test_unit_name_with_parent_acronym", "Institute of Automation, CAS", {"034t30j35"}),
+    # two organisations joined by '&' give two ids; ROR's joint record CAMS & PUMC stays one
+    ("test_two_organisations_joined_by_ampersand", "Peking Univ & Tsinghua Univ, Beijing, Peoples R China",
+     {"02v51f717", "03cve4549"}),
+    # "ShanghaiTech" splits into the city "Shanghai" and "Tech University": the pair is still the university
+    ("test_name_glued_to_its_city_pairs_after_the_place_check",
+     "ShanghaiTech Univ, Sch Biomed Engn, Shanghai 201210, Peoples R China", {"030bhh786"}),
+    ("test_cams_and_pumc_is_one_ror_record", "Chinese Acad Med Sci & Peking Union Med Coll, Beijing, Peoples R China",
+     {"02drdmm93"}),
+]
+
+
+@pytest.fixture(scope="module")
+def session3_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    tmp = tmp_path_factory.mktemp("session3")
+    src = tmp / "affiliations.txt"
+    src.write_text("\n".join(t for _, t, _ in SESSION3) + "\n", encoding="utf-8")
+    done = pmkg(["resolve", "affiliations", str(src), "--ror-dump", str(FIX / "resolve-ror-session3.jsonl"),
+                 "--no-curated"], tmp / "cache", tmp)
+    assert done.returncode == 0, done.stderr
+    return {r["input"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), SESSION3, ids=[n for n, _, _ in SESSION3])
+def test_session3_matcher_fixes(session3_rows: dict[str, dict[str, str]], name: str, text: str,
+                                expected: set[str]) -> None:
+    got = {u.removeprefix("https://ror.org/") for u in session3_rows[text]["ror_ids"].split()}
+    assert got == expected, name

@@ -84,7 +84,7 @@ def store_resources(backend) -> set[str]:
 
 def test_site_cli_reports_what_it_wrote(site, pages) -> None:
     folder, stdout = site
-    match = re.search(r"site: (\d+) pages, ([\d.]+) MB in (\S+)", stdout)
+    match = re.search(r"site: (\d+) pages(?: \(\d+ of imported publications\))?, ([\d.]+) MB in (\S+)", stdout)
     assert match, stdout
     assert int(match.group(1)) == len(pages)
     assert Path(match.group(3)) == folder.resolve()
@@ -258,3 +258,12 @@ def test_an_error_exits_non_zero_through_the_console_script(tmp_path) -> None:
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("error: ")
+
+
+def test_pylode_docs_have_no_none_defined_in_none_regression(site) -> None:
+    """Bug: pyLODE's background vocabularies lack VANN, so the ontology header's vann properties were
+    rendered "None. Defined in None"; the site now gives pyLODE their definitions."""
+    folder, _ = site
+    html = (folder / "ontology" / "index.html").read_text(encoding="utf-8")
+    assert "None. Defined in None" not in html and 'title="None' not in html and "Defined in None" not in html
+    assert "preferred namespace prefix to use" in html and "Defined in VANN" in html

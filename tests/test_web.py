@@ -151,6 +151,50 @@ def test_api_rejects_a_repeated_parameter(client) -> None:
     assert r.status_code == 400 and "'type' is given more than once" in r.json()["error"]
 
 
+def actor_set(client, query: str) -> set[str]:
+    r = client.get(f"/api/queries/actors?{query}")
+    assert r.status_code == 200, r.text
+    return {row["actor"] for row in r.json()["rows"]}
+
+
+def test_api_takes_several_values_of_a_multiple_parameter(client, catalogue) -> None:
+    """?topic=a&topic=b: the actors of either topic (the union of the two answers); several kinds likewise;
+    the metadata lists the values and the call repeats --param."""
+    assert catalogue["actors"].param("topic").multiple and catalogue["actors"].param("kind").multiple
+    genomics, ai = actor_set(client, "topic=genomics"), actor_set(client, "topic=artificial-intelligence")
+    both = actor_set(client, "topic=genomics&topic=artificial-intelligence")
+    assert genomics and ai and genomics - ai and both == genomics | ai
+    kinds = actor_set(client, "kind=cluster&kind=hospital")
+    assert kinds == actor_set(client, "kind=cluster") | actor_set(client, "kind=hospital")
+    assert actor_set(client, "kind=cluster&kind=hospital&topic=genomics") == kinds & genomics
+    meta = client.get("/api/queries/actors?topic=genomics&topic=artificial-intelligence").json()["meta"]
+    assert meta["params"] == {"topic": ["genomics", "artificial-intelligence"]}
+    assert meta["call"] == "pmkg query actors --param topic=genomics --param topic=artificial-intelligence"
+
+
+def test_api_types_and_binds_each_value_of_a_list(client) -> None:
+    r = client.get("/api/queries/actors?kind=cluster&kind=spaceship")
+    assert r.status_code == 400 and "'spaceship' is not one of" in r.json()["error"]
+    r = client.get("/api/queries/actors", params=[("topic", "genomics"), ("topic", 'x" } UNION { ?actor ?p ?o } #')])
+    assert r.status_code == 400 and "no topic with id, label or alias" in r.json()["error"]
+
+
+def test_cli_takes_several_values_as_the_api_does(client, real_build) -> None:
+    import csv
+    import subprocess
+    import sys
+    pmkg = str(Path(sys.executable).with_name("pmkg"))
+    args = [pmkg, "query", "actors", "--param", "topic=genomics", "--param", "topic=artificial-intelligence",
+            "--format", "csv", "--iris", "--root", str(real_build[0])]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    rows = {r["actor"] for r in csv.DictReader(io.StringIO(done.stdout))}
+    assert rows == actor_set(client, "topic=genomics&topic=artificial-intelligence")
+    once = subprocess.run([*args[:3], "--param", "region=EU", "--param", "region=China", "--root",
+                           str(real_build[0])], capture_output=True, text=True, timeout=300, check=False)
+    assert once.returncode == 2 and "--param region: takes one value, 2 were given" in once.stderr
+
+
 def test_api_never_pastes_a_value_into_the_query(client) -> None:
     """A string parameter that tries to close the pattern matches nothing instead of widening the query."""
     sneaky = 'x" } UNION { ?company ?p ?o } #'
@@ -179,6 +223,9 @@ def test_openapi_is_generated_from_the_headers(client, catalogue) -> None:
         params = {p["name"]: p for p in op["parameters"]}
         for p in query.params:
             schema = params[p.name]["schema"]
+            if p.multiple:
+                assert schema["type"] == "array" and params[p.name]["explode"] is True, (name, p.name)
+                schema = schema["items"]
             want = {"integer": "integer", "year": "integer", "boolean": "boolean"}.get(p.type, "string")
             assert schema["type"] == want, (name, p.name)
             assert params[p.name]["required"] == p.required

@@ -1,4 +1,4 @@
-"""Charts for the reports: SVG text drawn by matplotlib (Agg, no pyplot state), networks laid out by networkx.
+"""Charts for the reports: SVG written directly (bars, lines, a timeline, networks laid out by networkx).
 
 Every function takes plain data already taken from canned-query results and returns
 an ``<svg>`` element ready to inline in HTML: no XML prolog, every ``id`` prefixed so
@@ -7,24 +7,19 @@ several charts can share one page, no external references.
 
 from __future__ import annotations
 
-import io
+import math
 import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import networkx as nx
-from matplotlib import rc_context
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-
-from pmkg.namespaces import ID
+from pmkg.ids import ID
 from pmkg.query import Result, Value
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
            "#bcbd22", "#7f7f7f")
@@ -48,18 +43,6 @@ def colours(keys: Sequence[str]) -> dict[str, str]:
         if key not in out:
             out[key] = PALETTE[len(out) % len(PALETTE)]
     return out
-
-
-def _svg(fig: Figure, prefix: str) -> str:
-    buf = io.StringIO()
-    with rc_context({"svg.hashsalt": prefix, "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-    text = buf.getvalue()
-    text = text[text.index("<svg"):]
-    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
-    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
-    text = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', text)
-    return text.replace("<svg ", f'<svg role="img" aria-label="{prefix}" class="chart" ', 1)
 
 
 def _short(label: str, width: int = 42) -> str:
@@ -102,7 +85,10 @@ def ranked(title: str, bars: Sequence[Bar], top: int | None = None, keep_order: 
 
 def bar_panels(panels: Sequence[Panel | tuple[str, Sequence[tuple[str, float]]]], prefix: str,
                xlabel: str = "") -> str:
-    """Horizontal bar charts side by side, one per panel; bars coloured by group, with a legend."""
+    """Horizontal bar charts side by side, one per panel; bars coloured by group, with a legend.
+
+    Written as SVG directly, not through matplotlib: a bar chart is rectangles and text, and
+    matplotlib's text layout cost ~0.7 s per chart (the landscape report draws three)."""
     shown = [p if isinstance(p, Panel) else Panel(p[0], tuple(Bar(a, b) for a, b in p[1]), len(p[1]))
              for p in panels]
     shown = [p for p in shown if p.bars]
@@ -110,27 +96,71 @@ def bar_panels(panels: Sequence[Panel | tuple[str, Sequence[tuple[str, float]]]]
         raise ValueError("bar_panels needs at least one non-empty panel")
     tallest = max(len(p.bars) for p in shown)
     groups = _region_colours(list(dict.fromkeys(b.group for p in shown for b in p.bars if b.group)))
-    fig = Figure(figsize=(6.2 * len(shown), 1.1 + 0.34 * tallest))
-    axes = fig.subplots(1, len(shown), squeeze=False)[0]
-    for index, (ax, panel) in enumerate(zip(axes, shown, strict=True)):
-        bars = panel.bars
-        ys = [tallest - 1 - i for i in range(len(bars))]  # first bar on top, panels aligned at the top
-        fill = [groups[b.group] if b.group else PALETTE[index % len(PALETTE)] for b in bars]
-        ax.barh(ys, [b.value for b in bars], color=fill)
-        ax.set_yticks(ys, [_wrapped(b.label) for b in bars], fontsize=7.5)
-        ax.set_ylim(-0.6, tallest - 0.4)
-        ax.set_title(panel.heading, fontsize=10)
-        ax.set_xlabel(xlabel, fontsize=8)
-        ax.tick_params(axis="x", labelsize=8)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.set_xlim(0, max(b.value for b in bars) * 1.15)
-        for y, bar in zip(ys, bars, strict=True):
-            ax.text(bar.value, y, f" {bar.value:g}", va="center", fontsize=7)
-    if len(groups) > 1:
-        handles = [Line2D([], [], marker="s", linestyle="", color=c, label=k) for k, c in groups.items()]
-        axes[-1].legend(handles=handles, fontsize=7.5, loc="lower right", frameon=False)
-    fig.tight_layout()
-    return _svg(fig, prefix)
+    legend = list(groups.items()) if len(groups) > 1 else []
+    top, row = 30.0, 24.0
+    height = top + tallest * row + 44 + (18 * len(legend) if legend else 0)
+    parts: list[str] = []
+    x0 = 0.0
+    for index, panel in enumerate(shown):
+        width, body = _bar_panel(panel, index, groups, xlabel, x0, top, row, tallest)
+        parts.append(f'<g id="{_esc(prefix)}-panel-{index}">{body}</g>')
+        x0 += width
+    y = top + tallest * row + 48
+    for name, colour in legend:  # under the last panel, one line per group
+        parts.append(f'<rect x="{x0 - 180:.1f}" y="{y - 9:.1f}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{x0 - 165:.1f}" y="{y:.1f}" font-size="11">{_esc(name)}</text>')
+        y += 18
+    return (f'<svg role="img" aria-label="{_esc(prefix)}" class="chart" xmlns="http://www.w3.org/2000/svg" '
+            f'width="{x0:.0f}" height="{height:.0f}" viewBox="0 0 {x0:.0f} {height:.0f}" '
+            f'font-family="DejaVu Sans, Verdana, Arial, sans-serif">'
+            + "".join(parts) + "</svg>")
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _nice_step(largest: float) -> float:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about four ticks up to ``largest``."""
+    rough = largest / 4 if largest > 0 else 1.0
+    magnitude = 10 ** math.floor(math.log10(rough))
+    return next(f * magnitude for f in (1, 2, 2.5, 5, 10) if rough <= f * magnitude)
+
+
+def _bar_panel(panel: Panel, index: int, groups: dict[str, str], xlabel: str, x0: float, top: float,
+               row: float, tallest: int) -> tuple[float, str]:
+    """One panel at ``x0``: its width and its SVG (title, labels on the left, bars, values, axis)."""
+    lines = [_wrapped(b.label).split("\n") for b in panel.bars]
+    label_w = 12 + 6.2 * max(len(line) for parts in lines for line in parts)
+    bar_w = 300.0
+    largest = max(b.value for b in panel.bars) or 1.0
+    scale = bar_w / (largest * 1.15)
+    left = x0 + label_w
+    out = [f'<text x="{left + bar_w / 2:.1f}" y="16" font-size="13" text-anchor="middle">{_esc(panel.heading)}</text>']
+    for i, (bar, parts) in enumerate(zip(panel.bars, lines, strict=True)):
+        y = top + i * row
+        fill = groups[bar.group] if bar.group else PALETTE[index % len(PALETTE)]
+        out.append(f'<rect x="{left:.1f}" y="{y + 3:.1f}" width="{max(bar.value * scale, 0.5):.1f}" '
+                   f'height="{row - 6:.1f}" fill="{fill}"><title>{_esc(bar.label)}: {bar.value:g}</title></rect>')
+        first = y + row / 2 + 4 - (5.5 if len(parts) > 1 else 0)
+        for k, line in enumerate(parts):
+            out.append(f'<text x="{left - 6:.1f}" y="{first + 11 * k:.1f}" font-size="10" '
+                       f'text-anchor="end">{_esc(line)}</text>')
+        out.append(f'<text x="{left + bar.value * scale + 2:.1f}" y="{y + row / 2 + 4:.1f}" '
+                   f'font-size="10"> {bar.value:g}</text>')
+    base = top + tallest * row
+    out.append(f'<line x1="{left:.1f}" y1="{base:.1f}" x2="{left + bar_w:.1f}" y2="{base:.1f}" stroke="#333"/>')
+    step = _nice_step(largest)
+    tick = 0.0
+    while tick <= largest * 1.15:
+        x = left + tick * scale
+        out.append(f'<line x1="{x:.1f}" y1="{base:.1f}" x2="{x:.1f}" y2="{base + 4:.1f}" stroke="#333"/>'
+                   f'<text x="{x:.1f}" y="{base + 16:.1f}" font-size="10" text-anchor="middle">{tick:g}</text>')
+        tick += step
+    if xlabel:
+        out.append(f'<text x="{left + bar_w / 2:.1f}" y="{base + 32:.1f}" font-size="11" '
+                   f'text-anchor="middle">{_esc(xlabel)}</text>')
+    return label_w + bar_w + 60, "".join(out)
 
 
 def trends(series: dict[str, list[tuple[int, float]]], periods: Sequence[Bar], prefix: str) -> str:
@@ -138,41 +168,68 @@ def trends(series: dict[str, list[tuple[int, float]]], periods: Sequence[Bar], p
     periods as bars coloured by database (WoS next to CNKI where both exist)."""
     if not series and not periods:
         raise ValueError("trends needs a series or a period")
-    panels = 2 if series and periods else 1
-    fig = Figure(figsize=(6.4 * panels, 3.6))
-    axes = list(fig.subplots(1, panels, squeeze=False)[0])
+    parts: list[str] = []
+    x0, height = 0.0, 0.0
     if series:
-        ax = axes.pop(0)
-        palette = colours(sorted(series))
-        for name, points in sorted(series.items()):
-            points = sorted(points)
-            xs, ys = [p[0] for p in points], [p[1] for p in points]
-            ax.plot(xs, ys, marker="o", color=palette[name], label=name)
-            for x, y in points:
-                ax.annotate(f"{y:g}", (x, y), xytext=(0, 5), textcoords="offset points", ha="center", fontsize=7)
-        years = sorted({p[0] for pts in series.values() for p in pts})
-        ax.set_xticks(years, [str(y) for y in years], fontsize=8)
-        ax.set_title("papers per year", fontsize=10)
-        ax.tick_params(axis="y", labelsize=8)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(fontsize=7.5, frameon=False, loc="upper left")
-        ax.set_ylim(0, max(p[1] for pts in series.values() for p in pts) * 1.2)
+        width, body, h = _line_panel(series)
+        parts.append(f'<g id="{_esc(prefix)}-series">{body}</g>')
+        x0, height = width, h
     if periods:
-        ax = axes.pop(0)
         dbs = colours([b.group for b in periods])
-        bars = list(periods)[::-1]
-        ax.barh(range(len(bars)), [b.value for b in bars], color=[dbs[b.group] for b in bars])
-        ax.set_yticks(range(len(bars)), [_wrapped(b.label, 30) for b in bars], fontsize=7.5)
-        for y, bar in enumerate(bars):
-            ax.text(bar.value, y, f" {bar.value:g}", va="center", fontsize=7)
-        ax.set_xlim(0, max(b.value for b in bars) * 1.2)
-        ax.set_title("totals stated for a period", fontsize=10)
-        ax.tick_params(axis="x", labelsize=8)
-        ax.spines[["top", "right"]].set_visible(False)
-        handles = [Line2D([], [], marker="s", linestyle="", color=c, label=k) for k, c in dbs.items()]
-        ax.legend(handles=handles, fontsize=7.5, frameon=False, loc="lower right")
-    fig.tight_layout()
-    return _svg(fig, prefix)
+        panel = Panel("totals stated for a period", tuple(periods), len(periods))
+        width, body = _bar_panel(panel, 0, dbs, "", x0, 30.0, 24.0, len(periods))
+        y = 30.0 + 24.0 * len(periods) + 30
+        for name, colour in dbs.items():
+            body += (f'<rect x="{x0 + width - 120:.1f}" y="{y - 9:.1f}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{x0 + width - 105:.1f}" y="{y:.1f}" font-size="11">{_esc(name)}</text>')
+            y += 18
+        parts.append(f'<g id="{_esc(prefix)}-periods">{body}</g>')
+        x0, height = x0 + width, max(height, y)
+    return _svg_root(prefix, x0, height, parts)
+
+
+def _svg_root(prefix: str, width: float, height: float, parts: Sequence[str]) -> str:
+    return (f'<svg role="img" aria-label="{_esc(prefix)}" class="chart" xmlns="http://www.w3.org/2000/svg" '
+            f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
+            f'font-family="DejaVu Sans, Verdana, Arial, sans-serif">' + "".join(parts) + "</svg>")
+
+
+def _line_panel(series: dict[str, list[tuple[int, float]]]) -> tuple[float, str, float]:
+    """Papers per year, one line per series with every point labelled: width, SVG, height."""
+    left, top, plot_w, plot_h = 50.0, 40.0, 380.0, 200.0
+    years = sorted({p[0] for pts in series.values() for p in pts})
+    first, last = years[0], years[-1]
+    largest = max(p[1] for pts in series.values() for p in pts) or 1.0
+    span = max(last - first, 1)
+
+    def at(year: float, value: float) -> tuple[float, float]:
+        x = left + plot_w / 2 if last == first else left + (year - first) / span * plot_w
+        return x, top + plot_h - value / (largest * 1.2) * plot_h
+
+    out = [f'<text x="{left + plot_w / 2:.1f}" y="16" font-size="13" text-anchor="middle">papers per year</text>',
+           f'<line x1="{left:.1f}" y1="{top + plot_h:.1f}" x2="{left + plot_w:.1f}" y2="{top + plot_h:.1f}" '
+           'stroke="#333"/>',
+           f'<line x1="{left:.1f}" y1="{top:.1f}" x2="{left:.1f}" y2="{top + plot_h:.1f}" stroke="#333"/>']
+    for year in years:
+        x, _ = at(year, 0)
+        out.append(f'<text x="{x:.1f}" y="{top + plot_h + 15:.1f}" font-size="10" text-anchor="middle">{year}</text>')
+    step, tick = _nice_step(largest), 0.0
+    while tick <= largest * 1.2:
+        _, y = at(first, tick)
+        out.append(f'<text x="{left - 5:.1f}" y="{y + 3:.1f}" font-size="10" text-anchor="end">{tick:g}</text>')
+        tick += step
+    palette = colours(sorted(series))
+    for i, (name, points) in enumerate(sorted(series.items())):
+        coords = [at(x, y) for x, y in sorted(points)]
+        out.append(f'<polyline fill="none" stroke="{palette[name]}" stroke-width="1.5" points="'
+                   + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
+        for (x, y), (_, value) in zip(coords, sorted(points), strict=True):
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{palette[name]}"/>'
+                       f'<text x="{x:.1f}" y="{y - 6:.1f}" font-size="9" text-anchor="middle">{value:g}</text>')
+        out.append(f'<rect x="{left + 10:.1f}" y="{top + 2 + 16 * i:.1f}" width="10" height="10" '
+                   f'fill="{palette[name]}"/><text x="{left + 25:.1f}" y="{top + 11 + 16 * i:.1f}" '
+                   f'font-size="10">{_esc(name)}</text>')
+    return left + plot_w + 30, "".join(out), top + plot_h + 30
 
 
 def parse_date(text: str) -> date | None:
@@ -188,34 +245,48 @@ def parse_date(text: str) -> date | None:
 
 
 def timeline(events: Sequence[tuple[date, str, str]], prefix: str) -> str:
-    """Events (date, label, category) on a time axis, labels staggered, colour per category."""
+    """Events (date, label, category) on a time axis, one row each, colour per category."""
     if not events:
         raise ValueError("timeline needs at least one event")
     events = sorted(events, key=lambda e: (e[0], e[1]))
     palette = colours([e[2] for e in events])
-    fig = Figure(figsize=(11, 1.4 + 0.24 * len(events)))
-    ax = fig.subplots()
-    for row, (when, label, category) in enumerate(events):
-        ax.plot([when], [row], "o", color=palette[category], markersize=6)
-        ax.annotate(_short(label, 70), (when, row), xytext=(6, 0), textcoords="offset points",
-                    va="center", fontsize=7)
-    ax.set_ylim(len(events) - 0.5, -0.8)
-    ax.set_yticks([])
-    ax.spines[["top", "right", "left"]].set_visible(False)
-    ax.grid(axis="x", color="#dddddd")
-    ax.tick_params(axis="x", labelsize=8)
+    left, top, plot_w, row = 22.0, 14.0, 900.0, 17.0
     first, last = events[0][0], events[-1][0]
-    ax.set_xlim(date(first.year - 1, 1, 1), date(last.year + 6, 1, 1))
+    start, end = date(first.year - 1, 1, 1), date(last.year + 6, 1, 1)
+    days = (end - start).days
+
+    def x_of(day: date) -> float:
+        return left + (day - start).days / days * plot_w
+
+    base = top + row * len(events) + 6
+    out: list[str] = []
+    step = max(1, (end.year - start.year) // 12)
+    for year in range(start.year, end.year + 1, step):
+        x = x_of(date(year, 1, 1))
+        out.append(f'<line x1="{x:.1f}" y1="{top - 8:.1f}" x2="{x:.1f}" y2="{base:.1f}" stroke="#dddddd"/>'
+                   f'<text x="{x:.1f}" y="{base + 14:.1f}" font-size="10" text-anchor="middle">{year}</text>')
+    for i, (day, label, category) in enumerate(events):
+        x, y = x_of(day), top + row * i
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{palette[category]}">'
+                   f"<title>{day.isoformat()}</title></circle>"
+                   f'<text x="{x + 7:.1f}" y="{y + 3:.1f}" font-size="9">{_esc(_short(label, 70))}</text>')
+    legend_w = 0.0
     if len(palette) > 1:
-        handles = [Line2D([], [], marker="o", linestyle="", color=c, label=k) for k, c in palette.items()]
-        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    fig.tight_layout()
-    return _svg(fig, prefix)
+        lx = left + plot_w + 20
+        for i, (category, colour) in enumerate(palette.items()):
+            out.append(f'<circle cx="{lx + 5:.1f}" cy="{top + 16 * i - 3:.1f}" r="4" fill="{colour}"/>'
+                       f'<text x="{lx + 14:.1f}" y="{top + 16 * i:.1f}" font-size="10">{_esc(category)}</text>')
+        legend_w = 30 + 6.2 * max(len(c) for c in palette)
+    width = left + plot_w + 20 + legend_w
+    height = max(base + 24, top + 16 * len(palette) + 10)
+    return _svg_root(prefix, width, height, [f'<g id="{_esc(prefix)}-events">', *out, "</g>"])
 
 
 def packed_layout(graph: nx.Graph) -> tuple[dict, tuple[float, float]]:
     """Spring layout per connected component (fixed seed), the components packed in rows, largest first,
     so small groups neither fly apart nor crowd the big one.  Returns positions and the drawing's size."""
+    import networkx as nx  # only the network diagram needs it (~0.3 s of imports)
+
     components = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
     row_width = max(6.0, 2.2 * sum(len(c) for c in components) ** 0.5)
     pos: dict = {}
@@ -280,11 +351,46 @@ def place_labels(points: dict[str, tuple[float, float]], labels: dict[str, str],
     return out
 
 
+def _marker(shape: str, x: float, y: float, r: float, fill: str) -> str:
+    """A node marker centred on (x, y): circle, square, triangle or diamond (by node kind)."""
+    style = f'fill="{fill}" stroke="#333333" stroke-width="0.8"'
+    if shape == "s":
+        return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" {style}/>'
+    if shape == "^":
+        return f'<polygon points="{x:.1f},{y - r:.1f} {x + r:.1f},{y + r:.1f} {x - r:.1f},{y + r:.1f}" {style}/>'
+    if shape == "D":
+        return (f'<polygon points="{x:.1f},{y - r:.1f} {x + r:.1f},{y:.1f} {x:.1f},{y + r:.1f} {x - r:.1f},{y:.1f}" '
+                f"{style}/>")
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {style}/>'
+
+
+def _network_legend(fills: dict[str, str], kinds: dict[str, str], crossing: int, groups: list[str],
+                    markers: dict[str, str], lx: float, ly: float) -> tuple[list[str], float]:
+    """The network's legend at (lx, ly): regions, tie kinds, cross-border ties, node kinds; and where it ends."""
+    legend: list[str] = []
+    rows = [(_marker("o", lx + 5, 0, 4.5, c), r) for r, c in fills.items()]
+    rows += [(f'<line x1="{lx:.1f}" y1="0" x2="{lx + 11:.1f}" y2="0" stroke="{c}" stroke-width="2"/>', k)
+             for k, c in kinds.items()]
+    if crossing:
+        rows.append((f'<line x1="{lx:.1f}" y1="0" x2="{lx + 11:.1f}" y2="0" stroke="#555555" stroke-width="3"/>',
+                     f"cross-border tie ({crossing})"))
+    rows += [(_marker(markers[g], lx + 5, 0, 4.5, "#f4f4f4"), g) for g in groups]
+    for mark, text in rows:
+        legend.append(f'<g transform="translate(0 {ly - 3:.1f})">{mark}</g>'
+                      f'<text x="{lx + 16:.1f}" y="{ly:.1f}" font-size="10">{_esc(text)}</text>')
+        ly += 16
+    return legend, ly
+
+
 def network(ties: Sequence[Tie], prefix: str, regions: dict[str, str] | None = None) -> str:
     """Actors and places as nodes coloured by region (shape per kind of node), ties coloured by kind,
-    cross-border ties (ends in two regions) drawn thick; components laid out apart, labels kept apart."""
+    cross-border ties (ends in two regions) drawn thick; components laid out apart, labels kept apart.
+
+    networkx lays the graph out; the SVG is written directly (matplotlib's text layout cost ~1 s here)."""
     if not ties:
         raise ValueError("network needs at least one tie")
+    import networkx as nx
+
     regions = regions or {}
     graph = nx.MultiGraph()
     for tie in ties:
@@ -292,50 +398,59 @@ def network(ties: Sequence[Tie], prefix: str, regions: dict[str, str] | None = N
             graph.add_node(node_id, label=label, group=group, region=regions.get(node_id, "unknown"))
         graph.add_edge(tie.source[0], tie.target[0], kind=tie.kind)
     simple = nx.Graph(graph)
-    pos, (width, height) = packed_layout(simple)
+    pos, (width, _height) = packed_layout(simple)
     kinds = colours(sorted({t.kind for t in ties}))
-    scale = min(1.0, 15.0 / width)
-    fig = Figure(figsize=(max(7.0, width * scale + 3.0), max(3.5, height * scale * 1.1)))
-    ax = fig.subplots()
+    unit = min(70.0, 1000.0 / max(width, 1.0))  # pixels per layout unit
+    margin = 40.0
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    left, top = min(xs), max(ys)  # layout y points up; SVG y points down
+    px = {n: (margin + (x - left) * unit, margin + (top - y) * unit) for n, (x, y) in pos.items()}
+    plot_w = margin * 2 + (max(xs) - left) * unit
+    plot_h = margin * 2 + (top - min(ys)) * unit
+    parts: list[str] = []
     crossing = 0
     for a, b, data in graph.edges(data=True):
-        (x1, y1), (x2, y2) = pos[a], pos[b]
+        (x1, y1), (x2, y2) = px[a], px[b]
         ra, rb = graph.nodes[a]["region"], graph.nodes[b]["region"]
         cross = "unknown" not in (ra, rb) and ra != rb
         crossing += cross
-        ax.plot([x1, x2], [y1, y2], color=kinds[data["kind"]], linewidth=2.8 if cross else 0.9,
-                alpha=0.9 if cross else 0.6, zorder=1, solid_capstyle="round")
+        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{kinds[data["kind"]]}" '
+                     f'stroke-width="{2.8 if cross else 0.9}" stroke-opacity="{0.9 if cross else 0.6}" '
+                     f'stroke-linecap="round"/>')
     node_regions = sorted({d["region"] for _, d in graph.nodes(data=True)}, key=lambda r: (r == "unknown", r))
     fills = _region_colours(node_regions)
     groups = sorted({d["group"] for _, d in graph.nodes(data=True)})
-    markers = dict(zip(groups, "os^Dv<>p" * 4, strict=False))
-    for group in groups:
-        nodes = [n for n, d in graph.nodes(data=True) if d["group"] == group]
-        xs, ys = zip(*(pos[n] for n in nodes), strict=True)
-        ax.scatter(xs, ys, s=[36 + 18 * simple.degree(n) for n in nodes], marker=markers[group],
-                   color=[fills[graph.nodes[n]["region"]] for n in nodes], edgecolors="#333333", linewidths=0.6,
-                   zorder=2)
-    ax.margins(0.06)
-    ax.autoscale_view()
-    to_points = ax.transData.transform
-    scale_pt = 72.0 / fig.dpi
-    points = {n: tuple(v * scale_pt for v in to_points(pos[n])) for n in graph.nodes}
+    markers = dict(zip(groups, "os^D" * 4, strict=False))
+    for node, data in graph.nodes(data=True):
+        radius = (36 + 18 * simple.degree(node)) ** 0.5 / 2
+        parts.append(_marker(markers[data["group"]], *px[node], radius, fills[data["region"]]))
     labels = {n: _short(d["label"], 28) for n, d in graph.nodes(data=True)}
     order = sorted(graph.nodes, key=lambda n: (-simple.degree(n), labels[n]))
-    for node, (dx, dy, ha) in place_labels(points, labels, order).items():
-        ax.annotate(labels[node], pos[node], xytext=(dx, dy), textcoords="offset points", ha=ha,
-                    fontsize=6.5, zorder=3)
-    region_handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=c, markeredgecolor="#333333",
-                             label=r) for r, c in fills.items()]
-    edge_handles = [Line2D([], [], color=c, linewidth=2, label=k) for k, c in kinds.items()]
-    extra = [Line2D([], [], color="#555555", linewidth=3, label=f"cross-border tie ({crossing})")] if crossing else []
-    node_handles = [Line2D([], [], marker=markers[g], linestyle="", markerfacecolor="#f4f4f4",
-                           markeredgecolor="#333333", label=g) for g in groups] if len(groups) > 1 else []
-    ax.legend(handles=region_handles + edge_handles + extra + node_handles, fontsize=7, loc="upper left",
-              frameon=False, bbox_to_anchor=(1.0, 1.0))
-    ax.set_axis_off()
-    fig.tight_layout()
-    return _svg(fig, prefix)
+    up = {n: (x, plot_h - y) for n, (x, y) in px.items()}  # place_labels works with y pointing up
+    lefts, rights = [0.0], [plot_w]
+    for node, (dx, dy, ha) in place_labels(up, labels, order, fontsize=9).items():
+        anchor = {"center": "middle", "left": "start", "right": "end"}[ha]
+        x, y = px[node]
+        text_w = 0.55 * 9 * len(labels[node])
+        start = x + dx - {"middle": text_w / 2, "start": 0.0, "end": text_w}[anchor]
+        lefts.append(start - 4)
+        rights.append(start + text_w + 4)
+        parts.append(f'<text x="{x + dx:.1f}" y="{y - dy:.1f}" font-size="9" text-anchor="{anchor}">'
+                     f"{_esc(labels[node])}</text>")
+    shift = -min(lefts)  # labels near the edge stay inside the picture
+    plot_w = max(rights) + shift
+    parts.insert(0, f'<g transform="translate({shift:.1f} 0)">')
+    parts.append("</g>")
+    legend, ly = _network_legend(fills, kinds, crossing, groups if len(groups) > 1 else [], markers,
+                                 plot_w + 10, margin)
+    legend_w = 20 + 6.2 * max(len(t) for t in [*fills, *kinds, f"cross-border tie ({crossing})", *groups])
+    total_w, total_h = plot_w + 10 + legend_w, max(plot_h, ly + 10)
+    return (f'<svg role="img" aria-label="{_esc(prefix)}" class="chart" xmlns="http://www.w3.org/2000/svg" '
+            f'width="{total_w:.0f}" height="{total_h:.0f}" viewBox="0 0 {total_w:.0f} {total_h:.0f}" '
+            f'font-family="DejaVu Sans, Verdana, Arial, sans-serif">'
+            f'<g id="{_esc(prefix)}-graph">' + "".join(parts) + f'</g><g id="{_esc(prefix)}-legend">'
+            + "".join(legend) + "</g></svg>")
 
 
 # --- chart data from canned-query results (column roles found by name, then by content) ---

@@ -10,7 +10,10 @@ built store holds exactly what the definitions give.
 - ``pm:withinPlace``: every place a thing lies in, following ``pm:locatedIn`` once, then
   ``pm:locatedIn`` or ``pm:memberOf`` upwards (a city in its region, a country in the EU);
 - ``pm:region``: the tops among those (a place that lies in no other place): EU, China,
-  United States.
+  United States;
+- ``pm:withinTopic``: for every topic something has as its ``pm:focus`` or ``pm:topic``, that
+  topic itself and every broader one (``skos:broader*``), so a topic filter reads
+  ``pm:focus/pm:withinTopic ?topic`` instead of following ``skos:broader*`` for every actor.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, BNode, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, BNode, Literal, URIRef
 
 from pmkg.vocab import PM
 
-PREFIXES = ("PREFIX pm: <https://w3id.org/pmkg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+PREFIXES = ("PREFIX pm: <https://w3id.org/pmkg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
 DEFINITIONS = {
     "withinPlace": PREFIXES + """
 CONSTRUCT { ?x pm:withinPlace ?place }
@@ -34,9 +38,12 @@ WHERE {
   ?top a/rdfs:subClassOf* pm:Place .
   FILTER NOT EXISTS { ?top pm:locatedIn|pm:memberOf ?higher . ?higher a/rdfs:subClassOf* pm:Place }
 }""",
+    "withinTopic": PREFIXES + """
+CONSTRUCT { ?t pm:withinTopic ?broader }
+WHERE { ?x pm:focus|pm:topic ?t . ?t skos:broader* ?broader }""",
 }
 # the only predicates the definitions read
-READS = {PM.locatedIn, PM.memberOf, RDF.type, RDFS.subClassOf}
+READS = {PM.locatedIn, PM.memberOf, RDF.type, RDFS.subClassOf, PM.focus, PM.topic, SKOS.broader}
 Triple = tuple[URIRef, URIRef, URIRef]
 
 

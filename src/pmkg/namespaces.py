@@ -6,10 +6,9 @@ import hashlib
 
 from rdflib import Namespace, URIRef
 
+from pmkg.ids import GRAPH, ID, IRI_SEGMENT, SEGMENT_KIND
 from pmkg.vocab import PM
 
-ID = "https://w3id.org/pmkg/id/"
-GRAPH = "https://w3id.org/pmkg/graph/"
 ONTOLOGY_GRAPH = URIRef(GRAPH + "ontology")
 INFERRED_GRAPH = URIRef(GRAPH + "inferred")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -17,16 +16,7 @@ SCHEMA = Namespace("https://schema.org/")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 VANN = Namespace("http://purl.org/vocab/vann/")
-
-# record kind (YAML key) -> IRI path segment
-IRI_SEGMENT = {
-    "documents": "document", "places": "place", "topics": "topic", "concepts": "concept",
-    "actors": "actor", "people": "person", "programmes": "programme", "policies": "policy",
-    "collaborations": "collaboration", "events": "event", "agenda": "item",
-    "observations": "observation", "conflicts": "conflict",
-}
-SEGMENT_KIND = {v: k for k, v in IRI_SEGMENT.items()}
-__all__ = ["PM"]
+__all__ = ["GRAPH", "ID", "IRI_SEGMENT", "PM", "SEGMENT_KIND"]
 
 
 def entity_iri(kind: str, slug: str) -> URIRef:

@@ -14,7 +14,7 @@ import json
 from rich.table import Table
 from rich.text import Text
 
-from pmkg.namespaces import ID
+from pmkg.ids import ID
 from pmkg.query import PREFIXES, Result, Value
 
 FORMATS = ("table", "csv", "csv-excel", "json", "md", "xlsx")

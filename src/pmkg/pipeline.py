@@ -22,7 +22,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +39,12 @@ if TYPE_CHECKING:
 STAGES = ("load", "map", "reason", "validate", "materialise", "similarity", "write")
 PARALLEL_MAX_TRIPLES = 300_000  # above this, HermiT and pySHACL run one after the other (peak memory)
 Progress = Callable[[str], None]
+
+
+def version(package: str) -> str:
+    """An installed package's version (importlib.metadata costs ~0.07 s: imported only by the build)."""
+    from importlib.metadata import version as installed
+    return installed(package)
 
 
 @dataclass
@@ -63,15 +68,26 @@ class Paths:
 
 @dataclass
 class BuildResult:
+    """What a build made.  The inferred graph holds three kinds of triples, kept apart here:
+    HermiT's types (``types``), the materialised place and topic facts (``materialised``) and the partner
+    evidence (``evidence``); ``inferred`` is their union."""
+
     kg: KG
     mapped: Mapped
-    inferred: set
+    types: set  # HermiT's inferred rdf:type triples (empty with --no-reason)
+    materialised: set  # pm:withinPlace / pm:region (materialise.py)
+    evidence: set  # pm:PartnerEvidence nodes (similarity.py)
     warnings: list[Problem]
     timings: dict[str, float]
     quads: list[Quad]
     summary: dict
     changes: dict | None = None  # what changed since the previous build (None: no previous build)
     cached: tuple[str, ...] = ()  # stages whose result was reused
+
+    @property
+    def inferred(self) -> set:
+        """Everything in the inferred graph: types, materialised facts and partner evidence."""
+        return self.types | self.materialised | self.evidence
 
 
 def _inputs(paths: Paths) -> list[Path]:
@@ -99,7 +115,11 @@ def input_fingerprint(paths: Paths) -> str:
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-def _summary(kg: KG, mapped: Mapped, lines: Lines, inferred: set, warnings: list[Problem]) -> dict:
+def _summary(kg: KG, mapped: Mapped, lines: Lines, parts: tuple[set, set, set], warnings: list[Problem]) -> dict:
+    """Counts for build.json and the summary; ``parts`` are HermiT's types, the materialised facts
+    and the partner evidence, counted apart (``inferred`` is the size of their union)."""
+    types, facts, evidence = parts
+    inferred = types | facts | evidence
     classes: Counter[str] = Counter()
     typed = {(s, o) for triples in (*mapped.graphs.values(), inferred) for s, p, o in triples
              if str.__eq__(p, RDF_TYPE)}
@@ -112,7 +132,8 @@ def _summary(kg: KG, mapped: Mapped, lines: Lines, inferred: set, warnings: list
     return {"records": dict(sorted(records.items())), "classes": dict(sorted(classes.items())),
             "triples_per_source": dict(sorted(per_source.items())),
             "triples": len({line for group in lines.all() for line in group}),
-            "inferred": len(inferred), "warnings": len(warnings)}
+            "inferred": len(inferred), "inferred_types": len(types), "materialised": len(facts),
+            "partner_evidence": len(evidence), "warnings": len(warnings)}
 
 
 @dataclass
@@ -123,6 +144,8 @@ class Lines:
     provenance: dict[URIRef, list[str]]
     inferred: list[str] = field(default_factory=list)
     blank: bool = False  # some triple has a blank node: no stable key
+    pairs: dict[URIRef, tuple[list[Triple], list[str]]] = field(default_factory=dict)  # data graphs, unsorted
+    provenance_pairs: dict[URIRef, tuple[list[Triple], list[str]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, mapped: Mapped) -> Lines:
@@ -131,8 +154,16 @@ class Lines:
         from pmkg.store import nt_lines
         blank = any(isinstance(t, BNode) for part in (mapped.graphs, mapped.provenance) for ts in part.values()
                     for triple in ts for t in (triple[0], triple[2]))
-        return cls({g: sorted(nt_lines(ts)) for g, ts in mapped.graphs.items()},  # sorted: sets have no order
-                   {g: sorted(nt_lines(ts)) for g, ts in mapped.provenance.items()}, blank=blank)
+        pairs = {g: (list(ts), nt_lines(ts)) for g, ts in mapped.graphs.items()}
+        provenance = {g: (list(ts), nt_lines(ts)) for g, ts in mapped.provenance.items()}
+        return cls({g: sorted(ls) for g, (_ts, ls) in pairs.items()},  # sorted: sets have no order
+                   {g: sorted(ls) for g, (_ts, ls) in provenance.items()}, blank=blank, pairs=pairs,
+                   provenance_pairs=provenance)
+
+    def all_pairs(self) -> Iterable[tuple[Triple, str]]:
+        """Every curated triple (data and provenance) with its N-Triples line."""
+        for ts, ls in (*self.pairs.values(), *self.provenance_pairs.values()):
+            yield from zip(ts, ls, strict=True)
 
     def data(self) -> list[list[str]]:
         return list(self.graphs.values())
@@ -169,19 +200,28 @@ def triples_key(label: str, files: Iterable[Path], groups: Iterable[list[str]]) 
     return digest.hexdigest()
 
 
-def _reason_key(paths: Paths, lines: Lines) -> str | None:
+def hermit_pairs(paths: Paths, lines: Lines) -> list[tuple[Triple, str]]:
+    """The data triples HermiT is given (``reason.needed_by_hermit``), each with its line."""
+    from pmkg.reason import axiomatised_predicates, needed_by_hermit
+    axiomatised = axiomatised_predicates(paths.ontology)
+    return [(t, line) for ts, ls in lines.pairs.values() for t, line in zip(ts, ls, strict=True)
+            if needed_by_hermit(t, axiomatised)]
+
+
+def _reason_key(paths: Paths, lines: Lines, given: list[tuple[Triple, str]]) -> str | None:
     if lines.blank:
         return None
-    return triples_key(f"hermit owlready2 {version('owlready2')}", [paths.ontology], lines.data())
+    return triples_key(f"hermit owlready2 {version('owlready2')} needed-triples", [paths.ontology],
+                       [[line for _t, line in given]])
 
 
-def _reason_cached(paths: Paths, lines: Lines) -> tuple[str | None, set | None]:
+def _reason_cached(paths: Paths, lines: Lines, given: list[tuple[Triple, str]]) -> tuple[str | None, set | None]:
     """The reasoning key, and HermiT's inferred types from the previous build when the ontology and
-    the data triples are unchanged (else None)."""
+    the triples HermiT is given are unchanged (else None)."""
     from rdflib import RDF, URIRef
 
     from pmkg.store import read_cache
-    key = _reason_key(paths, lines)
+    key = _reason_key(paths, lines, given)
     hit = read_cache(paths.dist, "reason", key) if key else None
     return key, None if hit is None else {(URIRef(s), RDF.type, URIRef(o)) for s, o in hit["types"]}
 
@@ -189,6 +229,19 @@ def _reason_cached(paths: Paths, lines: Lines) -> tuple[str | None, set | None]:
 def _remember_reasoning(key: str | None, inferred: set, cache: dict) -> None:
     if key:
         cache["reason"] = {"key": key, "types": sorted([str(s), str(o)] for s, _p, o in inferred)}
+
+
+PLACE_LINKS = ("https://w3id.org/pmkg/ontology#locatedIn", "https://w3id.org/pmkg/ontology#memberOf")
+
+
+def materialise_input(triples: list[Triple]) -> list[Triple]:
+    """What ``materialise`` reads, and no more: its predicates (``READS``), of ``rdf:type`` only the
+    types of the nodes ``pm:locatedIn`` / ``pm:memberOf`` lead to - its definitions ask the type of
+    ``?top`` and ``?higher`` alone.  The answer is the same (tests/test_build_speed.py checks it on
+    the curated graph); the region definition runs ~60x faster on the smaller store."""
+    from pmkg.materialise import READS
+    places = {o for _s, p, o in triples if str.__eq__(p, PLACE_LINKS[0]) or str.__eq__(p, PLACE_LINKS[1])}
+    return [t for t in triples if t[1] in READS and (not str.__eq__(t[1], RDF_TYPE) or t[0] in places)]
 
 
 def _in_thread(func: Callable[[], Any]) -> Callable[[], Any]:
@@ -217,26 +270,66 @@ def _in_thread(func: Callable[[], Any]) -> Callable[[], Any]:
 def _validate_cached(paths: Paths, ontology: Callable[[], Graph], data: list[Triple], mapped: Mapped,
                      lines: Lines, types: set, cache: dict) -> tuple[ShaclReport, bool]:
     """pySHACL's results on ontology + ``data`` (whose lines are ``lines`` with the inferred ``types``),
-    reused when the shapes, ontology and data are unchanged."""
-    from rdflib import Graph, URIRef
+    reused when the shapes, ontology and data are unchanged; else validated node by node
+    (:mod:`pmkg.shacl_nodes`): only the focus nodes whose neighbourhood changed are validated again."""
+    from rdflib import URIRef
 
     from pmkg.store import nt_lines, read_cache
-    from pmkg.validate import from_results, load_shapes, shacl_results
+    from pmkg.validate import from_results
+    type_list = sorted(types)
+    type_lines = nt_lines(type_list)
     key = None if lines.blank else triples_key(f"pyshacl {version('pyshacl')}", [paths.shapes, paths.ontology],
-                                               [*lines.graphs.values(), *lines.provenance.values(), nt_lines(types)])
+                                               [*lines.graphs.values(), *lines.provenance.values(), type_lines])
     hit = read_cache(paths.dist, "validate", key) if key else None
+    nodes_key = triples_key(f"pyshacl {version('pyshacl')} by node", [paths.shapes, paths.ontology], [])
     if hit is not None:
         results = [(URIRef(f), path, message, severity) for f, path, message, severity in hit["results"]]
+        by_node = cache.get("validate-nodes") or read_cache(paths.dist, "validate-nodes", nodes_key)
+        if by_node is not None:  # kept for the next build
+            cache["validate-nodes"] = by_node
     else:
-        graph = Graph()
-        for t in ontology():
-            graph.add(t)
-        for t in data:
-            graph.add(t)
-        results = shacl_results(graph, load_shapes(paths.shapes))
+        type_pairs = zip(type_list, type_lines, strict=True)
+        results = _validate_fresh(paths, ontology, data, lines, type_pairs, nodes_key, cache)
     if key and all(isinstance(r[0], URIRef) for r in results):  # a result on a blank node cannot be cached
         cache["validate"] = {"key": key, "results": [[str(f), *rest] for f, *rest in results]}
     return from_results(results, mapped), hit is not None
+
+
+def _validate_fresh(paths: Paths, ontology: Callable[[], Graph], data: list[Triple], lines: Lines,
+                    type_pairs: Iterable[tuple[Triple, str]], nodes_key: str, cache: dict) -> list:
+    """Validate node by node, reusing the previous results of every node whose neighbourhood is
+    unchanged; the whole graph at once when the shapes read further than a neighbourhood."""
+    from rdflib import Graph, URIRef
+
+    from pmkg.shacl_nodes import Neighbourhoods, reach, validate_nodes
+    from pmkg.store import nt_lines, read_cache
+    from pmkg.validate import load_shapes, shacl_results
+    shapes = load_shapes(paths.shapes)
+    scope = None if lines.blank else reach(shapes)
+    if scope is None:
+        graph = Graph()
+        for t in (*ontology(), *data):
+            graph.add(t)
+        return shacl_results(graph, shapes)
+    onto = list(ontology())
+    hood = Neighbourhoods(scope)
+    hood.add(zip(onto, nt_lines(onto), strict=True))
+    hood.add(lines.all_pairs())
+    hood.add(type_pairs)
+    entry = cache.get("validate-nodes") or read_cache(paths.dist, "validate-nodes", nodes_key) or {}
+    previous = entry.get("nodes", {})
+    targets = hood.targets()
+    digests = {node: hood.digest(node) for node in targets if isinstance(node, URIRef)}
+    todo = [n for n in targets if n not in digests or previous.get(str(n), [None])[0] != digests[n]]
+    fresh: dict = {n: [] for n in todo}
+    for r in validate_nodes(hood, todo, onto, shapes):
+        fresh.setdefault(r[0], []).append(r)
+    kept = {str(n): [d, [list(r[1:]) for r in fresh[n]] if n in fresh else previous[str(n)][1]]
+            for n, d in digests.items()}
+    cache["validate-nodes"] = {"key": nodes_key, "nodes": kept}
+    results = [r for rs in fresh.values() for r in rs]
+    results += [(URIRef(n), *r) for n, (_d, rs) in kept.items() if URIRef(n) not in fresh for r in rs]
+    return results
 
 
 def compare(previous: dict | None, summary: dict, digests: dict[str, str], nt: list[str] | None,
@@ -287,43 +380,47 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     mapped = timed("map", map_kg, kg)
     lines = Lines.of(mapped)
     asserted = [t for part in (mapped.graphs, mapped.provenance) for ts in part.values() for t in ts]
-    inferred: set = set()
+    types: set | None = set()
     if run_reasoner:
-        key, inferred = timed("reason", _reason_cached, paths, lines)
-        cached += ["reason"] * (inferred is not None)
-    if inferred is None:  # HermiT runs beside pySHACL, which checks a prediction of HermiT's answer
+        given = hermit_pairs(paths, lines)
+        key, types = timed("reason", _reason_cached, paths, lines, given)
+        cached += ["reason"] * (types is not None)
+    if types is None:  # HermiT runs beside pySHACL, which checks a prediction of HermiT's answer
         from pmkg.reason import rdfs_types, reason
         graph = ontology()  # parsed before the threads share it
         predicted = rdfs_types(graph, mapped)
+        hermit_data = [t for t, _line in given]
+        del given
         if len(asserted) > PARALLEL_MAX_TRIPLES:  # both tools' copies of a big graph at once: memory
-            predicted = timed("reason", reason, graph, mapped)[0]
+            predicted = timed("reason", reason, graph, mapped, hermit_data)[0]
         wait = _in_thread(lambda: predicted if len(asserted) > PARALLEL_MAX_TRIPLES
-                          else timed("reason", reason, graph, mapped)[0])
+                          else timed("reason", reason, graph, mapped, hermit_data)[0])
         report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *predicted], mapped, lines,
                             predicted, cache)
         note("reason")
-        inferred = wait()
-        _remember_reasoning(key, inferred, cache)
-        if inferred != predicted:  # the prediction was wrong: validate what HermiT says
-            report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *inferred], mapped,
-                                lines, inferred, cache)
+        types = wait()
+        _remember_reasoning(key, types, cache)
+        if types != predicted:  # the prediction was wrong: validate what HermiT says
+            report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *types], mapped,
+                                lines, types, cache)
     else:
         if run_reasoner:
-            _remember_reasoning(key, inferred, cache)
-        report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *inferred], mapped, lines,
-                            inferred, cache)
+            _remember_reasoning(key, types, cache)
+        report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *types], mapped, lines,
+                            types, cache)
     cached += ["validate"] * hit
     # facts many queries need (a thing's places and region), from the asserted graph and the ontology
-    inferred = inferred | timed("materialise", materialise, [*ontology(), *asserted])
+    facts = timed("materialise", materialise, materialise_input([*ontology(), *asserted]))
     # partner evidence (text similarity, topic weights) for the partner suggestions, from the same facts
-    inferred = inferred | timed("similarity", partner_evidence, [*ontology(), *asserted, *inferred])
+    evidence = timed("similarity", partner_evidence, [*ontology(), *asserted, *types, *facts])
+    inferred = types | facts | evidence
     if report.violations:
         raise ValidationFailed(f"{len(report.violations)} SHACL violation(s)", problems=report.violations)
     quads: list[Quad] = list(mapped.quads())
     quads += [(*t, INFERRED_GRAPH) for t in sorted(inferred)]
     from pmkg.store import nt_lines
     lines.inferred = nt_lines(inferred)
-    summary = _summary(kg, mapped, lines, inferred, report.warnings)
+    summary = _summary(kg, mapped, lines, (types, facts, evidence), report.warnings)
     previous = read_manifest(paths.dist)
     digests = input_digests(paths)
     nt = old_nt = None
@@ -335,4 +432,5 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
                     "timings": {k: round(v, 3) for k, v in timings.items()}, "cached": cached}
         nt = timed("write", write_dist, paths.dist, lines.nquads(), paths.ontology, manifest, paths.imports, cache)
     changes = compare(previous, summary, digests, nt, old_nt)
-    return BuildResult(kg, mapped, inferred, report.warnings, timings, quads, summary, changes, tuple(cached))
+    return BuildResult(kg, mapped, types, facts, evidence, report.warnings, timings, quads, summary, changes,
+                       tuple(cached))

@@ -2,7 +2,7 @@
 
 Parameters never reach the query text as raw strings: each value is checked
 against its declared type and turned into an RDF term (IRI, typed literal),
-serialised by rdflib with its escaping, and bound through a ``VALUES`` block
+serialised by pyoxigraph with its escaping, and bound through a ``VALUES`` block
 placed at the top of the outermost ``WHERE`` group.  Unset optional
 parameters are ``UNDEF``.
 """
@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import product
 from typing import Protocol
 
 import pyoxigraph as ox
-from rdflib import XSD, Literal, URIRef
 
 from pmkg.catalogue import Param, QuerySpec
 from pmkg.errors import QueryError
-from pmkg.namespaces import ID, SEGMENT_KIND
+from pmkg.ids import ID, SEGMENT_KIND
 
 MAX_VALUE_LENGTH = 500
 IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -30,7 +30,8 @@ PREFIXES = {
     "schema": "https://schema.org/", "dcterms": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",
 }
-Term = URIRef | Literal
+XSD = "http://www.w3.org/2001/XMLSchema#"
+Term = ox.NamedNode | ox.Literal  # pyoxigraph's terms: rdflib costs ~0.16 s of imports at every `pmkg query`
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ class Value:
 
     @property
     def number(self) -> int | float | None:
-        if self.datatype and self.datatype.startswith(str(XSD)):
-            local = self.datatype[len(str(XSD)):]
+        if self.datatype and self.datatype.startswith(XSD):
+            local = self.datatype[len(XSD):]
             try:
                 if local in ("integer", "int", "long", "nonNegativeInteger"):
                     return int(self.text)
@@ -82,18 +83,33 @@ class EmbeddedBackend:
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:
-            raise QueryError(f"query failed: {exc}") from exc
+            raise _failure(text, exc) from exc
 
     def select(self, text: str) -> Result:
         solutions = self._run(text)
         if isinstance(solutions, bool) or not hasattr(solutions, "variables"):
             raise QueryError("expected a SELECT query")
         columns = [v.value for v in solutions.variables]
-        rows = [[_from_ox(sol[c]) for c in columns] for sol in solutions]
+        try:  # Oxigraph evaluates lazily: a SERVICE call fails while the rows are read
+            rows = [[_from_ox(sol[c]) for c in columns] for sol in solutions]
+        except OSError as exc:
+            raise _failure(text, exc) from exc
         return Result(columns, rows)
 
     def ask(self, text: str) -> bool:
         return bool(self._run(text))
+
+
+def _failure(text: str, exc: OSError) -> QueryError:
+    """One line for a query that failed on I/O: a SERVICE endpoint that cannot be reached is named."""
+    from pmkg.service import service_endpoints
+
+    endpoints = [url for url in service_endpoints(text) if url]
+    if not endpoints:
+        return QueryError(f"query failed: {exc}")
+    named = ", ".join(f"<{url}>" for url in dict.fromkeys(endpoints))
+    return QueryError(f"the SPARQL endpoint {named} that the query calls (SERVICE) is unreachable: {exc}",
+                      hint="this query needs the network; the other canned queries run offline")
 
 
 def _from_ox(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> Value | None:
@@ -106,26 +122,34 @@ def _from_ox(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> Value | N
     return Value(str(term))
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                          "\b": "\\b", "\f": "\\f"})
-
-
 def term_text(term: Term) -> str:
     """SPARQL text of an RDF term, always on one line: IRIs checked, literals fully escaped.
 
-    (rdflib's ``n3()`` writes a multi-line value as a triple-quoted long literal;
-    writing every literal in the short, escaped form keeps the VALUES block one line.)
+    pyoxigraph writes a term in its N-Triples form: a literal short-quoted with every quote,
+    backslash, line break and control character escaped, so a value cannot end the literal.
     """
-    if isinstance(term, URIRef):
-        if IRI_FORBIDDEN.search(str(term)):
-            raise QueryError(f"{shown(str(term))} is not a valid IRI")
-        return f"<{term}>"
-    text = '"' + str(term).translate(_ESCAPES) + '"'
-    if term.language:
-        return f"{text}@{term.language}"
-    if term.datatype:
-        return f"{text}^^<{term.datatype}>"
-    return text
+    if isinstance(term, ox.NamedNode):
+        if IRI_FORBIDDEN.search(term.value):
+            raise QueryError(f"{shown(term.value)} is not a valid IRI")
+        return f"<{term.value}>"
+    if not isinstance(term, ox.Literal):
+        raise QueryError(f"{shown(str(term))} cannot be a parameter value")
+    return str(term)
+
+
+def iri(text: str) -> ox.NamedNode:
+    """An IRI term; one that is not a valid IRI is a QueryError (a one-line message)."""
+    if IRI_FORBIDDEN.search(text):
+        raise QueryError(f"{shown(text)} is not a valid IRI")
+    try:
+        return ox.NamedNode(text)
+    except ValueError as exc:
+        raise QueryError(f"{shown(text)} is not a valid IRI ({exc})") from exc
+
+
+def literal(value: str, datatype: str | None = None) -> ox.Literal:
+    """A plain (xsd:string) literal, or one of an XML Schema datatype named by its local name."""
+    return ox.Literal(value, datatype=ox.NamedNode(XSD + datatype)) if datatype else ox.Literal(value)
 
 
 def shown(raw: str, limit: int = 60) -> str:
@@ -162,11 +186,11 @@ def _known_value(param: Param, raw: str) -> str:
     raise QueryError(f"--param {param.name}: {shown(raw)} is not one of {shown_values}")
 
 
-def _expand(curie: str) -> URIRef:
+def _expand(curie: str) -> ox.NamedNode:
     prefix, _, local = curie.partition(":")
     if prefix in PREFIXES and not curie.startswith("http"):
-        return URIRef(PREFIXES[prefix] + local)
-    return URIRef(curie)
+        return iri(PREFIXES[prefix] + local)
+    return iri(curie)
 
 
 def to_term(param: Param, raw: str, backend: Backend) -> Term:
@@ -174,7 +198,7 @@ def to_term(param: Param, raw: str, backend: Backend) -> Term:
     raw = _check_text(param, raw).strip()
     kind = param.type
     if kind == "string":
-        return Literal(_known_value(param, raw))
+        return literal(_known_value(param, raw))
     if kind in ("integer", "year"):
         if not re.fullmatch(r"[+-]?\d{1,9}", raw):
             what = "a year" if kind == "year" else "an integer"
@@ -184,23 +208,23 @@ def to_term(param: Param, raw: str, backend: Backend) -> Term:
             raise QueryError(f"--param {param.name}: {value} is not a plausible year")
         if kind == "integer" and value < 0:
             raise QueryError(f"--param {param.name}: must not be negative")
-        return Literal(value, datatype=XSD.integer)
+        return literal(str(value), "integer")
     if kind == "boolean":
         low = raw.lower()
         if low not in ("true", "false", "yes", "no", "1", "0"):
             raise QueryError(f"--param {param.name}: {shown(raw)} is not true or false")
-        return Literal(low in ("true", "yes", "1"))
+        return literal("true" if low in ("true", "yes", "1") else "false", "boolean")
     if kind == "date":
         if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", raw):
             raise QueryError(f"--param {param.name}: {shown(raw)} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-        return Literal(raw)
+        return literal(raw)
     if kind == "enum":
         values = param.values or []
         keys = list(values)
         match = next((k for k in keys if str(k).lower() == raw.lower()), None)
         if match is None:
             raise QueryError(f"--param {param.name}: {shown(raw)} is not one of {', '.join(map(str, keys))}")
-        return _expand(values[match]) if isinstance(values, dict) else Literal(str(match))
+        return _expand(values[match]) if isinstance(values, dict) else literal(str(match))
     return resolve_entity(param, raw, backend)
 
 
@@ -210,23 +234,23 @@ def _kind_prefixes(param: Param) -> list[str]:
     return [f"{ID}{k}/" for k in param.kinds]
 
 
-def resolve_entity(param: Param, raw: str, backend: Backend) -> URIRef:
+def resolve_entity(param: Param, raw: str, backend: Backend) -> ox.NamedNode:
     """An id, an IRI, or a label/alias (case-insensitive); ambiguity is an error."""
     prefixes = _kind_prefixes(param)
     if raw.startswith(("http://", "https://")):
         if IRI_FORBIDDEN.search(raw):
             raise QueryError(f"--param {param.name}: {shown(raw)} is not a valid IRI")
-        iri = URIRef(raw)
-        if not backend.ask(f"ASK {{ {{ {term_text(iri)} ?p ?o }} UNION {{ ?s ?p {term_text(iri)} }} }}"):
+        given = iri(raw)
+        if not backend.ask(f"ASK {{ {{ {term_text(given)} ?p ?o }} UNION {{ ?s ?p {term_text(given)} }} }}"):
             raise QueryError(f"--param {param.name}: no resource {raw} in the graph")
-        return iri
+        return given
     if SLUG_RE.match(raw):
         for prefix in prefixes:
-            iri = URIRef(prefix + raw)
-            if backend.ask(f"ASK {{ {term_text(iri)} a ?type }}"):
-                return iri
-    label = Literal(raw.lower())
-    filters = " || ".join(f"STRSTARTS(STR(?e), {term_text(Literal(p))})" for p in prefixes)
+            candidate = iri(prefix + raw)
+            if backend.ask(f"ASK {{ {term_text(candidate)} a ?type }}"):
+                return candidate
+    label = literal(raw.lower())
+    filters = " || ".join(f"STRSTARTS(STR(?e), {term_text(literal(p))})" for p in prefixes)
     text = (
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
         f"SELECT DISTINCT ?e (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?wanted {{ {term_text(label)} }} "
@@ -241,7 +265,7 @@ def resolve_entity(param: Param, raw: str, backend: Backend) -> URIRef:
     if len(found) > 1:
         cands = "; ".join(f"{_slug(r[0].text)} ({r[1].text if r[1] else ''})" for r in found[:10])
         raise QueryError(f"--param {param.name}: {shown(raw)} is ambiguous: {cands}", hint="pass the id instead")
-    return URIRef(found[0][0].text)
+    return iri(found[0][0].text)
 
 
 def did_you_mean(backend: Backend, raw: str, kinds: tuple[str, ...]) -> str:
@@ -261,15 +285,25 @@ def _slug(iri: str) -> str:
     return iri[len(ID):] if iri.startswith(ID) else iri
 
 
-def bind(spec: QuerySpec, given: dict[str, str], backend: Backend) -> dict[str, Term | None]:
-    """Typed RDF terms for every parameter of ``spec`` (defaults applied)."""
+def bind(spec: QuerySpec, given: dict[str, str | list[str]],
+         backend: Backend) -> dict[str, Term | list[Term] | None]:
+    """Typed RDF terms for every parameter of ``spec`` (defaults applied); a parameter declared
+    ``multiple`` may be given a list of values, which binds a list of terms."""
     names = {p.name for p in spec.params}
     for name in given:
         if name not in names:
             spec.param(name)  # raises with the list of known parameters
-    bound: dict[str, Term | None] = {}
+    bound: dict[str, Term | list[Term] | None] = {}
     for p in spec.params:
         raw = given.get(p.name, p.default)
+        if isinstance(raw, list):
+            values = list(dict.fromkeys(v for v in raw if v != ""))
+            if len(values) > 1 and not p.multiple:
+                raise QueryError(f"--param {p.name}: takes one value, {len(values)} were given")
+            if len(values) > 1:
+                bound[p.variable] = [to_term(p, v, backend) for v in values]
+                continue
+            raw = values[0] if values else None
         if raw is None or raw == "":
             if p.required:
                 raise QueryError(f"query '{spec.name}' needs --param {p.name}=…",
@@ -286,12 +320,13 @@ WHERE_RE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 BIND_MARKER = re.compile(r"^[ \t]*# pmkg:bind-params[ \t]*$", re.MULTILINE)
 
 
-def render(spec: QuerySpec, bound: dict[str, Term | None]) -> str:
+def render(spec: QuerySpec, bound: dict[str, Term | list[Term] | None]) -> str:
     """The query text with a VALUES block of the bound terms in its outermost WHERE.
 
     A subquery does not see the outer VALUES (SPARQL evaluates it first); one that
     needs the parameters says so with a line ``# pmkg:bind-params``, which is
-    replaced by the same VALUES block.
+    replaced by the same VALUES block.  A list of terms (a ``multiple`` parameter) makes
+    one row per value (per combination, for several lists): the rows matching any value.
     """
     if not bound:
         return spec.text
@@ -300,8 +335,10 @@ def render(spec: QuerySpec, bound: dict[str, Term | None]) -> str:
     if match is None:
         raise QueryError(f"query '{spec.name}' has no WHERE clause to bind parameters in")
     names = " ".join(f"?{v}" for v in bound)
-    terms = " ".join(term_text(t) if t is not None else "UNDEF" for t in bound.values())
-    values = f"VALUES ({names}) {{ ({terms}) }}"
+    columns = [[term_text(x) for x in t] if isinstance(t, list) else [term_text(t) if t is not None else "UNDEF"]
+               for t in bound.values()]
+    rows = " ".join("(" + " ".join(row) + ")" for row in product(*columns))
+    values = f"VALUES ({names}) {{ {rows} }}"
     text = text[: match.end()] + f"\n  {values}\n" + text[match.end():]
     return BIND_MARKER.sub(lambda m: m.group(0).replace("# pmkg:bind-params", values), text)
 
@@ -325,7 +362,7 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"#[^\n]*", lambda m: " " * len(m.group(0)), text)
 
 
-def run_query(spec: QuerySpec, given: dict[str, str], backend: Backend) -> Result:
+def run_query(spec: QuerySpec, given: dict[str, str | list[str]], backend: Backend) -> Result:
     bound = bind(spec, given, backend)
     result = backend.select(render(spec, bound))
     if spec.requires == "papers" and not result.rows:

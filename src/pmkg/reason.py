@@ -17,7 +17,7 @@ from pathlib import Path
 
 import owlready2
 import owlready2.reasoning
-from rdflib import OWL, RDF, RDFS, Graph, URIRef
+from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
 from pmkg.errors import PmkgError, Problem, ValidationFailed
@@ -101,9 +101,49 @@ def _short(iri: URIRef) -> str:
     return text.replace("https://w3id.org/pmkg/id/", "")
 
 
-def reason(ontology: Graph, mapped: Mapped) -> tuple[set[Triple], dict[str, float]]:
-    """Run HermiT; return the inferred rdf:type triples (beyond the asserted ones)."""
-    data = [t for triples in mapped.graphs.values() for t in triples]
+_ABOUT_SUBJECT = {"domain", "range", "subPropertyOf", "equivalentProperty", "propertyDisjointWith", "inverseOf",
+                  "propertyChainAxiom"}  # "p domain C": the axiom is about its subject
+_ABOUT_OBJECT = {"subPropertyOf", "equivalentProperty", "propertyDisjointWith", "inverseOf", "onProperty",
+                 "onProperties", "first"}  # "x onProperty p", a list member (chains, keys): about its object
+_CHARACTERISTICS = {"FunctionalProperty", "InverseFunctionalProperty", "AsymmetricProperty", "IrreflexiveProperty",
+                    "ReflexiveProperty", "SymmetricProperty", "TransitiveProperty"}
+
+
+def axiomatised_predicates(ontology: Path) -> frozenset[str]:
+    """Every property the ontology says something about for the reasoner: a domain, a range, a
+    characteristic (functional …), a super- or sub-property, a restriction, key or chain naming it.
+    Read with Oxigraph's parser (milliseconds), so the build can key its reasoning cache without
+    parsing the ontology with rdflib."""
+    import pyoxigraph as ox
+
+    out: set[str] = set()
+    for t in ox.parse(path=str(ontology), format=ox.RdfFormat.TURTLE):
+        name = t.predicate.value.rsplit("#", 1)[-1]
+        named_subject = isinstance(t.subject, ox.NamedNode)
+        named_object = isinstance(t.object, ox.NamedNode)
+        if named_subject and name in _ABOUT_SUBJECT:
+            out.add(t.subject.value)
+        if named_object and name in _ABOUT_OBJECT:
+            out.add(t.object.value)
+        if named_subject and named_object and name == "type" and t.object.value.rsplit("#", 1)[-1] in _CHARACTERISTICS:
+            out.add(t.subject.value)
+    return frozenset(out)
+
+
+def needed_by_hermit(triple: Triple, axiomatised: frozenset[str]) -> bool:
+    """Whether HermiT needs ``triple`` to classify the individuals and check consistency: every
+    triple between two nodes, and a literal-valued one only for an axiomatised property (a literal
+    under a property with no axiom - a label, a description, an alias - entails no class, and
+    annotations have no semantics in OWL 2 DL).  A description edit then leaves HermiT's input,
+    and so its cached answer, unchanged."""
+    return not isinstance(triple[2], Literal) or str(triple[1]) in axiomatised
+
+
+def reason(ontology: Graph, mapped: Mapped, data: list[Triple] | None = None) -> tuple[set[Triple], dict[str, float]]:
+    """Run HermiT on the ontology plus ``data`` (default: every curated triple); return the inferred
+    rdf:type triples (beyond the asserted ones)."""
+    if data is None:
+        data = [t for triples in mapped.graphs.values() for t in triples]
     graph = Graph()
     for t in ontology:
         graph.add(t)

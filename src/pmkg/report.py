@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from pmkg import charts
 from pmkg.catalogue import Param, QuerySpec
 from pmkg.errors import InputError, PmkgError
-from pmkg.namespaces import ID
+from pmkg.ids import ID
 from pmkg.output import short
 from pmkg.query import Backend, Result, Value, resolve_entity, run_query
 
@@ -136,17 +136,18 @@ class Runner:
     Results are cached per (query, parameters), so a report that shows a query and also
     counts or summarises it runs it once."""
 
-    def __init__(self, catalogue: dict[str, QuerySpec], backend: Backend, subject: str | None) -> None:
+    def __init__(self, catalogue: dict[str, QuerySpec], backend: Backend, subject: str | None,
+                 cache: dict[tuple[str, tuple[tuple[str, str], ...]], Result] | None = None) -> None:
         self.catalogue = catalogue
         self.backend = backend
         self.subject = subject
         self.problems: list[str] = []
-        self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], Result] = {}
+        self._cache = cache if cache is not None else {}
 
     def result(self, name: str, params: dict[str, str] | None = None) -> Result | None:
         """A canned query's whole result (cached); None when the query is missing or fails (noted once)."""
         params = dict(params or {})
-        key = (name, tuple(sorted(params.items())))
+        key = result_key(name, params)
         if key not in self._cache:
             if name not in self.catalogue:
                 return None
@@ -180,7 +181,7 @@ class Runner:
                 params[param.name] = self.subject
             else:
                 filter_rows = True
-        key = (name, tuple(sorted(params.items())))
+        key = result_key(name, params)
         try:
             result = self._cache[key] if key in self._cache else run_query(spec, params, self.backend)
         except PmkgError as exc:
@@ -287,9 +288,17 @@ def draw(chart: Chart, key: str, tables: list[Table], runner: Runner | None = No
     raise InputError(f"unknown chart kind '{chart.kind}'")
 
 
+def result_key(name: str, params: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """How a result is cached: the query and its given parameters."""
+    return name, tuple(sorted(params.items()))
+
+
 def build_report(name: str, params: dict[str, str], catalogue: dict[str, QuerySpec], backend: Backend,
-                 manifest: dict | None, source: str = "dist/") -> Report:
-    """Run the report's sections; raises InputError for an unknown report or a missing parameter."""
+                 manifest: dict | None, source: str = "dist/",
+                 cache: dict[tuple[str, tuple[tuple[str, str], ...]], Result] | None = None) -> Report:
+    """Run the report's sections; raises InputError for an unknown report or a missing parameter.
+
+    ``cache`` holds results already run (keyed by :func:`result_key`) and receives the new ones."""
     from pmkg.report_plans import PLANS
     plan: ReportPlan | None = PLANS.get(name)
     if plan is None:
@@ -306,8 +315,8 @@ def build_report(name: str, params: dict[str, str], catalogue: dict[str, QuerySp
         raw = params.get(plan.subject)
         if not raw:
             raise InputError(f"report '{name}' needs --param {plan.subject}=…", hint=f"example: {plan.example}")
-        subject = str(resolve_entity(Param(plan.subject, "entity", kinds=("actor",)), raw, backend))
-    runner = Runner(catalogue, backend, subject)
+        subject = resolve_entity(Param(plan.subject, "entity", kinds=("actor",)), raw, backend).value
+    runner = Runner(catalogue, backend, subject, cache)
     sections = [runner.section(s) for s in plan.sections(catalogue, params)]
     title = plan.title
     if subject:

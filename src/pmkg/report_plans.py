@@ -10,7 +10,7 @@ import re
 
 from pmkg.catalogue import QuerySpec
 from pmkg.output import short
-from pmkg.query import Result, term_text
+from pmkg.query import Result, iri, term_text
 from pmkg.report import (
     Chart,
     Figure,
@@ -198,8 +198,7 @@ def _predicate_labels(runner: Runner, iris: set[str]) -> dict[str, str]:
     """English labels of the predicates (from the ontologies in the graph); presentation only."""
     if not iris:
         return {}
-    from rdflib import URIRef
-    values = " ".join(term_text(URIRef(i)) for i in sorted(iris))
+    values = " ".join(term_text(iri(i)) for i in sorted(iris))
     text = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?p (SAMPLE(?l) AS ?label) WHERE { "
             f"VALUES ?p {{ {values} }} ?p rdfs:label ?l FILTER(LANG(?l) = 'en' || LANG(?l) = '') }} GROUP BY ?p")
     rows = runner.backend.select(text).rows

@@ -4,22 +4,26 @@ One SPARQL query collects the searchable text of every resource of the graph
 (``https://w3id.org/pmkg/id/<kind>/<id>``); rapidfuzz scores each text against the
 search (typo-tolerant: "Zhejinag" finds Zhejiang, "Bejing genomics" finds BGI through
 its alias Beijing Genomics Institute).  Names (labels, aliases) count fully, longer
-texts (descriptions, quotes) less, so a name match ranks above a mention.
+texts (descriptions, quotes) less, so a name match ranks above a mention.  The site's
+browser search (``pmkg/site/static/search.js``) implements the same scoring over the
+same texts (``pmkg.site.search``); a test holds the two to the same ranking.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rapidfuzz import fuzz, utils
 
-from pmkg.namespaces import ID, IRI_SEGMENT
+from pmkg.ids import ID, IRI_SEGMENT
 from pmkg.query import Backend
 
 KINDS = tuple(sorted(set(IRI_SEGMENT.values())))
 FIELDS = {"label": 1.0, "alias": 1.0, "description": 0.7, "quote": 0.65}
 MIN_SCORE = 70.0
+PREFIX_SCORE = 90.0
 TEXT_QUERY = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -87,22 +91,55 @@ def _tokens(text: str) -> list[str]:
     return utils.default_process(text).split()
 
 
+def word_score(query: str, word: str) -> float:
+    """One search word against one word of a name (0-100): rapidfuzz's ratio (a typo costs a few
+    points), at least PREFIX_SCORE when the word begins with a search word of 3+ letters ("univ")."""
+    if query == word:
+        return 100.0
+    value = fuzz.ratio(query, word)
+    return max(value, PREFIX_SCORE) if len(query) >= 3 and word.startswith(query) else value
+
+
+def best_words(query: list[str], text: list[str]) -> list[tuple[float, int]]:
+    """For each search word, its best score among the text's words and where that word is (the first
+    of equal bests)."""
+    out = []
+    for q in query:
+        best, where = 0.0, 0
+        for i, t in enumerate(text):
+            value = word_score(q, t)
+            if value > best:
+                best, where = value, i
+        out.append((best, where))
+    return out
+
+
 def coverage(query: list[str], text: list[str]) -> float:
     """How much of the search the text holds: each search word's best fuzzy match among the text's
     words, averaged by word length (0-100)."""
     if not query or not text:
         return 0.0
     total = sum(len(q) for q in query)
-    return sum(len(q) * max(fuzz.ratio(q, t) for t in text) for q in query) / total
+    return sum(len(q) * s for q, (s, _) in zip(query, best_words(query, text), strict=True)) / total
+
+
+def adjacency(query: list[str], text: list[str]) -> float:
+    """The share of neighbouring search words that match neighbouring words of the name, in order
+    ("Bejing genomics" in "Beijing Genomics Institute", not in "Beijing Institute of Genomics")."""
+    if len(query) < 2 or not text:
+        return 1.0
+    at = [where for _, where in best_words(query, text)]
+    return sum(1 for a, b in pairwise(at) if b == a + 1) / (len(at) - 1)
 
 
 def _name_score(query: str, text: str) -> float:
-    """A name: the search's coverage, a little less when the name has much more besides."""
+    """A name: the search's coverage, a little less when the name has much more besides, and a little
+    less when the search's words are scattered over it."""
     q, t = _tokens(query), _tokens(text)
     if q == t:
         return 100.0
     share = min(1.0, sum(map(len, q)) / max(1, sum(map(len, t))))
-    return coverage(q, t) * (0.8 + 0.2 * share)
+    return coverage(q, t) * (0.8 + 0.2 * share) * (0.9 + 0.1 * adjacency(q, t))
 
 
 def _text_score(query: str, text: str) -> float:

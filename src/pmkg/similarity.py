@@ -16,11 +16,17 @@ For each EU cluster and each Chinese actor the build computes, from the curated 
 - ``pm:complementaryTypology``: whether the candidate has an IC2PerMed typology (PI / RTO / SME)
   the cluster does not have;
 - ``pm:citingDocuments``: the number of source documents citing the candidate (evidence strength);
-- ``pm:evidenceScore`` = topicScore + 10 × textSimilarity + 0.5 if complementary.
+- ``pm:evidenceScore`` = topicScore + 10 × textSimilarity + 0.5 if complementary;
+- ``pm:documentedTies``: the cluster's documented ties to the candidate (a collaboration both take
+  part in, an event both convene, a direct relation either way), their labels separated by "; ";
+- ``pm:rankingScore`` = evidenceScore + 100 × the number of documented ties, and ``pm:partnerRank``,
+  the candidate's place among the cluster's kept candidates by ranking score, then the number of
+  documents citing it, then IRI (so the partner query reads the rank instead of computing it).
 
 One ``pm:PartnerEvidence`` node is kept for the ``KEEP`` best candidates of each cluster (by
-evidence score, then the number of documents citing the candidate, then IRI). Everything is
-sorted and rounded to 3 places, so the build stays byte-identical.
+evidence score, then the number of documents citing the candidate, then IRI) and for every
+candidate with a documented tie. Everything is sorted and rounded to 3 places, so the build stays
+byte-identical.
 """
 
 from __future__ import annotations
@@ -79,6 +85,18 @@ TYPES = PREFIXES + ("SELECT ?x ?ty WHERE { ?x a ?ty . VALUES ?ty { pm:PublicInst
                      " pm:ResearchAndTechnologyOrganisation pm:SmallMediumEnterprise } }")
 DOCUMENTS = PREFIXES + ("SELECT ?x (COUNT(DISTINCT ?doc) AS ?n) WHERE { ?cite pm:about ?x ; pm:citedIn ?doc }"
                          " GROUP BY ?x")
+_RELATIONS = ("pm:partnerOf|pm:memberOf|pm:funds|pm:foundedBy|pm:ownedBy|pm:subOrganisationOf|pm:supportedBy")
+TIES = PREFIXES + f"""SELECT DISTINCT ?c ?a ?tie ?tieText WHERE {{
+  ?c a pm:Cluster ; pm:withinPlace <{EU}> .
+  {{ ?tie pm:participant ?c , ?a . ?tie a pm:Collaboration }}
+  UNION {{ ?tie pm:convener ?c , ?a . ?tie a pm:Event }}
+  UNION {{ ?c {_RELATIONS} ?a . BIND(?a AS ?tie) }}
+  UNION {{ ?a {_RELATIONS} ?c . BIND(?c AS ?tie) }}
+  ?a pm:withinPlace <{CHINA}> .
+  OPTIONAL {{ ?tie rdfs:label ?tieLabel . FILTER(LANG(?tieLabel) = "en") }}
+  BIND(COALESCE(?tieLabel, STR(?tie)) AS ?tieText)
+}}"""
+TIE_WEIGHT = 100
 Vector = dict[str, float]
 
 
@@ -138,6 +156,9 @@ def evidence(store: ox.Store) -> list[dict]:
     labels = dict(_rows(store, TOPIC_LABELS))
     types = _grouped(_rows(store, TYPES))
     documents = {x: int(n) for x, n in _rows(store, DOCUMENTS)}
+    ties: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for c, a, tie, text in _rows(store, TIES):
+        ties[c, a][tie].add(text)
     out = []
     for c in clusters:
         pairs = []
@@ -152,10 +173,20 @@ def evidence(store: ox.Store) -> list[dict]:
             pairs.append({"cluster": c, "candidate": a, "similarity": sim, "terms": terms,
                           "topicScore": topic_score, "complementary": complementary, "score": round(score, 3),
                           "topics": "; ".join(f"{labels.get(t, t)} ({df[t]} actors)" for t in shared),
-                          "documents": documents.get(a, 0)})
+                          "documents": documents.get(a, 0), "ties": ties.get((c, a), {})})
         pairs.sort(key=lambda p: (-p["score"], -p["documents"], p["candidate"]))
-        out += pairs[:KEEP]
+        out += ranked([p for i, p in enumerate(pairs) if i < KEEP or p["ties"]])
     return out
+
+
+def ranked(pairs: list[dict]) -> list[dict]:
+    """One cluster's kept pairs with their ranking score (evidence + 100 per documented tie) and rank."""
+    for p in pairs:
+        p["rankingScore"] = Decimal(f"{p['score']:.3f}") + TIE_WEIGHT * len(p["ties"])
+    pairs.sort(key=lambda p: (-p["rankingScore"], -p["documents"], p["candidate"]))
+    for i, p in enumerate(pairs, 1):
+        p["rank"] = i
+    return pairs
 
 
 def evidence_triples(store: ox.Store) -> set[tuple]:
@@ -169,8 +200,12 @@ def evidence_triples(store: ox.Store) -> set[tuple]:
                 (node, PM.complementaryTypology, Literal(p["complementary"])),
                 (node, PM.citingDocuments, Literal(p["documents"])),
                 (node, PM.sharedTerms, Literal("; ".join(p["terms"])))}
+        out |= {(node, PM.rankingScore, Literal(p["rankingScore"], datatype=XSD.decimal)),
+                (node, PM.partnerRank, Literal(p["rank"]))}
         if p["topics"]:
             out.add((node, PM.sharedTopics, Literal(p["topics"])))
+        if p["ties"]:
+            out.add((node, PM.documentedTies, Literal("; ".join(sorted(set().union(*p["ties"].values()))))))
     return out
 
 

@@ -104,6 +104,7 @@ class PM(DefinedNamespace):
     diseaseArea: URIRef
     disputedIn: URIRef
     documentKind: URIRef
+    documentedTies: URIRef
     doi: URIRef
     effective: URIRef
     end: URIRef
@@ -142,6 +143,7 @@ class PM(DefinedNamespace):
     participant: URIRef
     participation: URIRef
     partnerOf: URIRef
+    partnerRank: URIRef
     periodEnd: URIRef
     periodStart: URIRef
     person: URIRef
@@ -154,6 +156,7 @@ class PM(DefinedNamespace):
     quote: URIRef
     rank: URIRef
     rankReason: URIRef
+    rankingScore: URIRef
     refersTo: URIRef
     region: URIRef
     registryType: URIRef
@@ -186,5 +189,6 @@ class PM(DefinedNamespace):
     value: URIRef
     wikidataId: URIRef
     withinPlace: URIRef
+    withinTopic: URIRef
     wosId: URIRef
     year: URIRef

@@ -104,12 +104,21 @@ def change_line(changes: dict | None) -> str:
     return f"changed {since}: " + "; ".join(parts)
 
 
+def inferred_text(summary: dict) -> str:
+    """The inferred graph's parts, counted apart (a build.json from before they were has the total only)."""
+    if "inferred_types" not in summary:
+        return f"{summary['inferred']:,} inferred"
+    return (f"inferred: {summary['inferred_types']:,} types by HermiT, "
+            f"{summary['materialised']:,} place and topic facts, "
+            f"{summary['partner_evidence']:,} partner-evidence triples")
+
+
 def summary_lines(result: BuildResult, seconds: float, written: Path | None) -> list[str]:
     """The build's summary: at most 25 lines."""
     s = result.summary
     total = sum(s["records"].values())
     lines = [f"pmkg {'build' if written else 'validate'}: {_plural(total, 'record')}, {s['triples']:,} triples "
-             f"({s['inferred']:,} inferred), {_plural(len(result.warnings), 'warning')}, in {seconds:.1f} s",
+             f"({inferred_text(s)}), {_plural(len(result.warnings), 'warning')}, in {seconds:.1f} s",
              *textwrap.wrap("records: " + ", ".join(f"{k} {v:,}" for k, v in s["records"].items()), WIDTH,
                             initial_indent="  ", subsequent_indent="    "),
              "  stages: " + " · ".join(f"{k} {v:.2f} s" + (" (reused)" if k in result.cached else "")
@@ -211,5 +220,5 @@ def register(app: typer.Typer) -> None:
         console.print(f"build of {manifest.get('built', '?')}, fingerprint {manifest.get('fingerprint', '?')[:12]}")
         summary = manifest["summary"]
         records = ", ".join(f"{k} {v}" for k, v in summary["records"].items())
-        console.print(f"{summary['triples']} triples ({summary['inferred']} inferred); records: {records}")
+        console.print(f"{summary['triples']} triples ({inferred_text(summary)}); records: {records}")
         print_details(summary, manifest.get("warnings", []))

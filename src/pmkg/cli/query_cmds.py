@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pmkg.catalogue import QuerySpec, load_catalogue
 from pmkg.cli.common import RootOption, console, err_console, project_paths, reports_errors
 from pmkg.errors import PmkgError, QueryError
 
 if TYPE_CHECKING:  # the rest is imported by the commands that need it (a fast `--help` and `--list`)
     from rich.table import Table
 
+    from pmkg.catalogue import QuerySpec
     from pmkg.pipeline import Paths
     from pmkg.query import Backend, Result
 
@@ -94,6 +94,24 @@ def parse_params(items: list[str]) -> dict[str, str]:
             raise QueryError(f"--param '{item[:60]}' must be NAME=VALUE")
         params[name.strip()] = value
     return params
+
+
+def parse_query_params(items: list[str]) -> dict[str, str | list[str]]:
+    """``--param NAME=VALUE`` of a canned query; a name repeated gives a list (for a parameter that
+    takes several values; any other parameter then fails with a one-line error)."""
+    params: dict[str, str | list[str]] = {}
+    for item in items:
+        for name, value in parse_params([item]).items():
+            if name in params:
+                before = params[name]
+                params[name] = [*(before if isinstance(before, list) else [before]), value]
+            else:
+                params[name] = value
+    return params
+
+
+def param_pairs(given: dict[str, str | list[str]]) -> list[tuple[str, str]]:
+    return [(k, x) for k, v in given.items() for x in (v if isinstance(v, list) else [v])]
 
 
 def emit(result: Result, fmt: str | None, title: str | None = None, *, out: Path | None = None,
@@ -209,7 +227,8 @@ def register(app: typer.Typer) -> None:
     def query_cmd(
         name: str = typer.Argument(None, help="Query name (see --list); `describe NAME` explains one."),
         target: str = typer.Argument(None, hidden=True),
-        param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE; repeat for several."),
+        param: list[str] = typer.Option([], "--param", "-p",
+                                        help="NAME=VALUE; repeat for several (a multi-valued name once per value)."),
         fmt: str = FormatOption,
         out: Path = OutOption,
         iris: bool = IrisOption,
@@ -220,6 +239,7 @@ def register(app: typer.Typer) -> None:
         root: Path = RootOption,
     ) -> None:
         """Run a canned query from queries/ on the built graph (or --endpoint)."""
+        from pmkg.catalogue import load_catalogue
         catalogue = load_catalogue(project_paths(root).root / "queries")
         if list_ or not name:
             console.print(list_table(catalogue))
@@ -236,11 +256,12 @@ def register(app: typer.Typer) -> None:
             console.print(Markdown(describe(spec)))
             return
         from pmkg.query import run_query
-        given = parse_params(param)
+        given = parse_query_params(param)
         result = run_query(spec, given, backend_for(root, endpoint))
-        call = f"pmkg query {spec.name}" + "".join(f" --param {k}={v}" for k, v in given.items())
+        call = f"pmkg query {spec.name}" + "".join(f" --param {k}={v}" for k, v in param_pairs(given))
+        shown = {k: v if isinstance(v, str) else " | ".join(v) for k, v in given.items()}
         emit(result, fmt, spec.summary, out=out, iris=iris, bom=bom,
-             meta=result_meta(call, given, root, endpoint, spec.summary))
+             meta=result_meta(call, shown, root, endpoint, spec.summary))
 
     @app.command("sparql")
     @reports_errors

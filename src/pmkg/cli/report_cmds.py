@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pmkg.catalogue import load_catalogue
 from pmkg.cli.common import RootOption, console, project_paths, reports_errors
 from pmkg.cli.query_cmds import EndpointOption, backend_for, parse_params
 from pmkg.errors import InputError, PmkgError
 
-if TYPE_CHECKING:  # pmkg.report (jinja2, matplotlib, networkx) is imported by the command (a fast start)
+if TYPE_CHECKING:  # pmkg.report (jinja2; networkx for the network diagram) is imported by the command (a fast start)
     from rich.table import Table
 
 
@@ -54,6 +53,7 @@ def register(app: typer.Typer) -> None:
         backend = backend_for(root, endpoint)
         paths = project_paths(root)
         manifest = None if endpoint else read_manifest(paths.dist)
+        from pmkg.catalogue import load_catalogue
         catalogue = load_catalogue(paths.root / "queries")
         report = build_report(name, parse_params(param), catalogue, backend, manifest,
                               source=endpoint or str(paths.dist))

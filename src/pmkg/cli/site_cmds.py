@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from pmkg.catalogue import load_catalogue
 from pmkg.cli.common import RootOption, err_console, reports_errors
 from pmkg.cli.query_cmds import ensure_built
-from pmkg.pipeline import Paths
+
+if TYPE_CHECKING:  # pmkg.pipeline is imported by the build (a fast start)
+    from pmkg.pipeline import Paths
 
 
 def generate(paths: Paths, out: Path, *, to_stderr: bool = False) -> None:
     """Write the site and print what was written (to stderr for ``pmkg serve``, whose stdout names its URLs)."""
+    from pmkg.catalogue import load_catalogue
     from pmkg.site import build_site
 
     with err_console.status("writing the site …"):
         summary = build_site(paths.dist, load_catalogue(paths.root / "queries"), out, paths.ontology)
     for problem in summary.problems:
         err_console.print(f"[yellow]warning:[/yellow] {problem}", markup=True, highlight=False)
-    typer.echo(f"site: {summary.pages} pages, {summary.bytes / 1e6:.1f} MB in {out} "
+    papers = f" ({summary.publication_pages} of imported publications)" if summary.publication_pages else ""
+    typer.echo(f"site: {summary.pages} pages{papers}, {summary.bytes / 1e6:.1f} MB in {out} "
                f"({summary.seconds:.1f} s; ontology docs: {summary.ontology_docs})", err=to_stderr)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pmkg.errors import InputError, Problem
 
+YEAR = re.compile(r"\b(1[5-9]\d\d|2\d\d\d)\b")
 DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
@@ -120,7 +121,7 @@ def ends_with_line_break(path: Path) -> bool:
 
 
 def year_of(raw: str | None) -> str | None:
-    match = re.search(r"\b(1[5-9]\d\d|2\d\d\d)\b", raw or "")
+    match = YEAR.search(raw or "")
     return match.group(1) if match else None
 
 
@@ -173,6 +174,13 @@ def read_lines(path: Path) -> Iterator[tuple[int, str]]:
         for raw in fh:
             if number == 0 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
+            if b"\r" not in raw:  # the common case: an LF line
+                number += 1
+                try:
+                    yield number, raw.rstrip(b"\n").decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield number, _undecodable(raw.rstrip(b"\n"), exc)
+                continue
             for piece in _split_cr(raw):
                 number += 1
                 try:

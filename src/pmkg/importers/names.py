@@ -44,13 +44,19 @@ ABBREV = {
     "environmental": "environm", "environment": "environm", "management": "management",
     "telecommunications": "telecommun", "telecommunication": "telecommun", "pulmonary": "pulm",
     "technical": "tech", "tech": "tech",
+    # INSPEC / IEEE abbreviations ("Inst. of Comput. Technol.", "Nat. Univ. of Singapore", "Dept. of Electr. Eng.")
+    "nat": "natl", "comput": "comp", "eng": "engn", "electr": "elect", "accelerator": "accel",
+    "system": "syst", "systems": "syst", "communication": "commun", "communications": "commun",
+    "info": "informat", "inform": "informat", "materials": "mat", "material": "mat",
+    "optics": "opt", "optical": "opt", "mechanics": "mech", "mechanical": "mech",
 }
 # words that do not by themselves name one organisation: a key made only of these
 # ("University Hospital", "Center for Precision Medicine") is too generic to trust out of context
 GENERIC = frozenset({
     "univ", "natl", "acad", "sci", "med", "inst", "technol", "hosp", "ctr", "coll", "res", "lab", "engn",
     "hlth", "canc", "gen", "prov", "dept", "sch", "fdn", "minist", "educ", "adv", "informat", "biol",
-    "chem", "phys", "comp", "tradit", "clin", "assoc", "soc", "int", "cent", "munic", "commiss", "dev",
+    "chem", "phys", "comp", "syst", "commun", "accel", "elect", "tradit", "clin", "assoc", "soc", "int", "cent",
+    "munic", "commiss", "dev",
     "affiliated", "key", "state", "precis", "innovat", "program", "plan", "fund", "council", "comm",
     "digital", "hub", "more", "group", "working", "platform", "network", "office", "government",
     "public", "people", "peoples", "first", "second", "third", "division", "faculty", "unit", "section",

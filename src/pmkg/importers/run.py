@@ -14,6 +14,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,12 +22,12 @@ import pyoxigraph as ox
 
 from pmkg.errors import InputError, PmkgError, Problem
 from pmkg.importers.catalog import write_info
-from pmkg.importers.medline import count_medline, parse_medline
+from pmkg.importers.medline import parse_medline
 from pmkg.importers.model import Malformed, Paper, Parsed
-from pmkg.importers.openalex import count_openalex, parse_openalex
+from pmkg.importers.openalex import parse_openalex
 from pmkg.importers.resolve import Resolver, load_curated
 from pmkg.importers.sniff import check_format
-from pmkg.importers.to_rdf import Tally, document_quads, graph_iri, paper_quads
+from pmkg.importers.to_rdf import PaperWriter, Tally, document_quads, graph_iri
 from pmkg.importers.wos import parse_wos, parse_wos_tab
 from pmkg.registry.resolver import registry_resolvers
 from pmkg.safety import clean_leftovers, disk_errors, file_state, project_lock
@@ -42,13 +43,14 @@ COMMITTING = -1  # passed to the progress callback when the reading is done and 
 
 
 def count_records(fmt: str, path: Path) -> int:
-    """A fast estimate of the number of records, for the progress bar."""
-    data = path.read_bytes()
-    if fmt == "wos":
-        return len(re.findall(rb"(?m)^ER\s*$", data))
-    if fmt == "wos-tab":
-        return max(0, data.count(b"\n") - 1)
-    return count_openalex(data) if fmt == "openalex" else count_medline(data)
+    """A fast estimate of the number of records, for the progress bar (read line by line: a large
+    file is never held in memory)."""
+    test: Callable[[bytes], bool] = {
+        "wos": lambda line: line.rstrip() == b"ER", "wos-tab": lambda line: line.endswith(b"\n"),
+        "openalex": lambda line: bool(line.strip()), "medline": lambda line: line.startswith(b"PMID- ")}[fmt]
+    with path.open("rb") as fh:
+        count = sum(1 for line in fh if test(line))
+    return max(0, count - 1) if fmt == "wos-tab" else count
 
 
 def default_source_id(files: list[Path]) -> str:
@@ -105,6 +107,12 @@ class QuadFile:
             self.fh.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
         self.count += len(quads)
 
+    def write_lines(self, lines: list[str], quads: int) -> None:
+        """N-Quads text lines (``PaperWriter``), ``quads`` of them."""
+        with disk_errors(self.path):
+            self.fh.write("".join(lines).encode("utf-8"))
+        self.count += quads
+
     def finish(self) -> Path:
         """Flush and fsync; the temp file, ready to be renamed."""
         with disk_errors(self.path):
@@ -118,6 +126,18 @@ class QuadFile:
         if not self.fh.closed:
             self.fh.close()
         self.tmp.unlink(missing_ok=True)
+
+
+LOAD_CHUNK_BYTES = 16 << 20  # ~80k quads; Oxigraph's bulk loader holds what it is given (~1 KB a quad)
+
+
+def bulk_load_chunks(store: ox.Store, path: Path) -> None:
+    """Bulk-load an N-Quads file (no blank nodes: imports write none) a chunk of whole lines at a
+    time, so the loader's memory stays flat however large the import is."""
+    with disk_errors(path), path.open("rb") as fh:
+        while chunk := fh.read(LOAD_CHUNK_BYTES):
+            chunk += fh.readline()  # to the end of the line
+            store.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -152,7 +172,7 @@ def commit_import(store: ox.Store, path: Path, tmp: Path, graph: ox.NamedNode, d
             with disk_errors(dist / STORE_DIR if dist else path):
                 if store.contains_named_graph(graph):
                     store.remove_graph(graph)
-                store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+                bulk_load_chunks(store, path)
                 store.flush()
         except BaseException:
             _roll_back(store, path, prev if had_old else None, graph, dist, old_state)
@@ -176,7 +196,7 @@ def _roll_back(store: ox.Store, path: Path, prev: Path | None, graph: ox.NamedNo
         if store.contains_named_graph(graph):
             store.remove_graph(graph)
         if prev is not None:
-            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            bulk_load_chunks(store, path)
         store.flush()
         if dist is not None:
             set_import_state(dist, path.name, old_state)
@@ -217,7 +237,7 @@ def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, sour
 
 def _read(fmt: str, files: list[Path], report: ImportReport, strict: bool) -> Iterator[Paper]:
     """The papers of the files; malformed records and duplicates reported, not imported."""
-    seen: dict[str, Paper] = {}
+    seen: dict[str, tuple[str, str, int]] = {}  # key -> where it was first read (not the Paper: memory)
     for path in files:
         for item in PARSERS[fmt](path, str(path)):
             report.read += 1
@@ -232,10 +252,10 @@ def _read(fmt: str, files: list[Path], report: ImportReport, strict: bool) -> It
             first = seen.get(key)
             if first is not None:
                 report.duplicates.append(Problem(
-                    f"same {key.split(':', 1)[0].upper()} as {first.record_id} ({first.file}:{first.line}); "
+                    f"same {key.split(':', 1)[0].upper()} as {first[0]} ({first[1]}:{first[2]}); "
                     "the first record was imported, this one was not", item.file, item.line, item.record_id))
                 continue
-            seen[key] = item
+            seen[key] = (item.record_id, item.file, item.line)
             yield item
 
 
@@ -251,6 +271,41 @@ def _refuse_empty(report: ImportReport, replace_empty: bool) -> None:
         hint="check the format and the file; --replace-empty replaces the import with an empty one")])
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the registry indexes load (millions of objects, no
+    garbage: the collector's passes doubled the load time); afterwards they are frozen, so the
+    collections during the import do not walk them again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was:
+            gc.enable()
+
+
+def _write_papers(out: QuadFile, writer: PaperWriter, papers: Iterator[Paper], report: ImportReport,
+                  progress: Progress | None) -> None:
+    """Each paper's lines to ``out`` in batches: memory holds one batch, not the file."""
+    batch: list[str] = []
+    for paper in papers:
+        batch += writer.lines(paper)  # papers never share a quad
+        report.imported += 1
+        if len(batch) > BATCH_QUADS:
+            out.write_lines(batch, _count(batch))
+            batch = []
+        if progress:
+            progress(report.read)
+    out.write_lines(batch, _count(batch))
+
+
+def _count(lines: list[str]) -> int:
+    """Quads in ``lines`` (a minted registry block is one string of several lines)."""
+    return sum(line.count("\n") for line in lines)
+
+
 def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, source_id: str,
                 strict: bool = False, replace_empty: bool = False, progress: Progress | None = None,
                 dist: Path | None = None, registries: dict[str, Path | None] | None = None) -> ImportReport:
@@ -258,27 +313,23 @@ def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, 
     start = time.perf_counter()
     g = graph_iri(source_id)
     report = ImportReport(source_id, g.value, imports / f"{source_id}.nq")
-    resolver = Resolver(load_curated(store))
-    registry = registry_resolvers(store, **registries) if registries else None
-    out = QuadFile(report.nquads)
+    with _gc_paused():
+        registry = registry_resolvers(store, **registries) if registries else None
+        resolver = registry[0].curated.resolver if registry and registry[0].curated else Resolver(load_curated(store))
+    writer = PaperWriter(resolver, g, report.tally, registry)
     try:
-        out.write(document_quads(source_id, [p.name for p in files], fmt))
-        batch: list[ox.Quad] = []
-        for paper in _read(fmt, files, report, strict):
-            batch += dict.fromkeys(paper_quads(paper, resolver, g, report.tally, registry))  # papers never share a quad
-            report.imported += 1
-            if len(batch) > BATCH_QUADS:
-                out.write(batch)
-                batch = []
+        out = QuadFile(report.nquads)
+        try:
+            out.write(document_quads(source_id, [p.name for p in files], fmt))
+            _write_papers(out, writer, _read(fmt, files, report, strict), report, progress)
+            _refuse_empty(report, replace_empty)
             if progress:
-                progress(report.read)
-        out.write(batch)
-        _refuse_empty(report, replace_empty)
-        if progress:
-            progress(COMMITTING)
-        commit_import(store, report.nquads, out.finish(), g, dist)
+                progress(COMMITTING)
+            commit_import(store, report.nquads, out.finish(), g, dist)
+        finally:
+            out.discard()
     finally:
-        out.discard()
+        gc.unfreeze()
     report.quads = out.count
     report.seconds = time.perf_counter() - start
     return report

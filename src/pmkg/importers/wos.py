@@ -34,45 +34,57 @@ MULTILINE = {"AU", "AF", "C1", "CR", "RI", "OI"}  # one item per line
 FUNDING_NOTE = re.compile(r"\s*Funding Source:\s*\S.*$", re.IGNORECASE)
 
 
+SPACES = re.compile(r"\s+")
+GRANT_SEPARATORS = re.compile(r"[,;]")
+BRACKETS = re.compile(r"[\[\]]")
+
+
 def split_outside_brackets(text: str, sep: str = ";") -> list[str]:
     """Split on ``sep`` where not inside ``[...]`` (grant lists and author lists nest)."""
-    parts, depth, current = [], 0, []
-    for char in text:
+    if "[" not in text:
+        return [p.strip() for p in text.split(sep) if p.strip()]
+    parts, depth, last = [], 0, 0
+    for match in re.finditer(f"[\\[\\]{re.escape(sep)}]", text):  # only the characters that matter
+        char = match.group()
         if char == "[":
             depth += 1
         elif char == "]":
             depth = max(0, depth - 1)
-        if char == sep and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
+        elif depth == 0:
+            parts.append(text[last:match.start()])
+            last = match.end()
+    parts.append(text[last:])
     return [p.strip() for p in parts if p.strip()]
 
 
 def strip_brackets(text: str) -> tuple[str, list[str]]:
     """The text without its bracketed groups (nested too), and the bracket contents."""
-    out, groups, depth, current = [], [], 0, []
-    for char in text:
-        if char == "[":
+    if "[" not in text:
+        return SPACES.sub(" ", text).strip(" ,;"), []
+    out: list[str] = []
+    groups: list[str] = []
+    current: list[str] = []
+    depth, last = 0, 0
+    for match in BRACKETS.finditer(text):
+        (current if depth else out).append(text[last:match.start()])
+        last = match.end()
+        if match.group() == "[":
             if depth:
-                current.append(char)
+                current.append("[")
             depth += 1
-        elif char == "]" and depth:
+        elif depth:
             depth -= 1
             if depth:
-                current.append(char)
+                current.append("]")
             else:
                 groups.append("".join(current))
                 current = []
-        elif depth:
-            current.append(char)
         else:
-            out.append(char)
-    if current:  # an unclosed bracket: keep what it held as a group
-        groups.append("".join(current))
-    return re.sub(r"\s+", " ", "".join(out)).strip(" ,;"), groups
+            out.append("]")
+    (current if depth else out).append(text[last:])
+    if rest := "".join(current):  # an unclosed bracket: keep what it held as a group
+        groups.append(rest)
+    return SPACES.sub(" ", "".join(out)).strip(" ,;"), groups
 
 
 def funders_and_grants(fu: str) -> tuple[list[str], list[str]]:
@@ -82,7 +94,7 @@ def funders_and_grants(fu: str) -> tuple[list[str], list[str]]:
         name, groups = strip_brackets(part)
         name = FUNDING_NOTE.sub("", name).strip(" ,;")
         for group in groups:
-            grants += [g.strip() for g in re.split(r"[,;]", group) if g.strip()]
+            grants += [g.strip() for g in GRANT_SEPARATORS.split(group) if g.strip()]
         if name:
             funders.append(name)
     return funders, grants
@@ -91,7 +103,10 @@ def funders_and_grants(fu: str) -> tuple[list[str], list[str]]:
 def address_of(c1_item: str) -> str:
     """A C1 item without its author bracket and final full stop."""
     text = c1_item.strip()
-    if text.startswith("["):
+    close = text.find("]") if text.startswith("[") else -1
+    if close > 0 and "[" not in text[1:close]:  # the common case: one flat author bracket
+        text = text[close + 1:]
+    elif text.startswith("["):
         end, depth = 0, 0
         for i, char in enumerate(text):
             depth += char == "["
@@ -107,7 +122,7 @@ def paper_from_tags(tags: dict[str, list[str]], file: str, line: int, record_id:
     """Build a Paper from tag -> lines (plain) or tag -> [value] (tab-delimited)."""
 
     def joined(tag: str) -> str:
-        return re.sub(r"\s+", " ", " ".join(tags.get(tag, []))).strip()
+        return SPACES.sub(" ", " ".join(tags.get(tag, ()))).strip()
 
     paper = Paper(file=file, line=line, record_id=record_id, title=joined("TI") or None,
                   year=year_of(joined("PY")) or year_of(joined("EA")), journal=joined("SO") or None,

@@ -83,35 +83,44 @@ def parse_record(raw: dict) -> RegistryRecord:
     return record_v2(r) if "names" in r else record_v1(r)
 
 
-def _open(path: Path) -> Any:
+def _open(path: Path, hint: str = "pass --dump FILE (JSON Lines, .jsonl.gz or .json)") -> Any:
     if not path.is_file():
-        raise InputError(f"ROR dump {path} does not exist", hint="pass --dump FILE (JSON Lines, .jsonl.gz or .json)")
+        raise InputError(f"ROR dump {path} does not exist", hint=hint)
     return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
 
 
-def read_ror(path: Path) -> Iterator[RegistryRecord]:
-    """Every record of a ROR dump; a malformed line is an InputError naming file and line."""
-    with _open(path) as fh:
+def read_raw(path: Path, hint: str = "pass --dump FILE (JSON Lines, .jsonl.gz or .json)") -> Iterator[
+        tuple[int, str, Any]]:
+    """(position, "line" | "record", JSON item) per record of a ROR dump (JSON Lines, gzipped or not, or a
+    JSON array), streamed; unreadable or non-JSON input is an InputError naming file and line.  The one
+    reader of ROR dumps: :func:`read_ror` (linking) and :func:`pmkg.registry.index.read_ror_orgs`
+    (resolution) parse its items."""
+    with _open(path, hint) as fh:
         try:
             first = fh.read(1)
             while first.isspace():
                 first = fh.read(1)
             if first == "[":
-                items = json.loads(first + fh.read())
-                for i, item in enumerate(items):
-                    yield _parsed(item, path, i + 1, "record")
+                for i, item in enumerate(json.loads(first + fh.read())):
+                    yield i + 1, "record", item
                 return
             lineno = 1
             line = first + fh.readline()
             while line:
                 if line.strip():
-                    yield _parsed(_json(line, path, lineno), path, lineno, "line")
+                    yield lineno, "line", _json(line, path, lineno)
                 lineno += 1
                 line = fh.readline()
         except (OSError, EOFError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read ROR dump {path}: {exc}") from exc
         except json.JSONDecodeError as exc:
             raise InputError(f"ROR dump {path} is not JSON: {exc.msg}", line=exc.lineno) from exc
+
+
+def read_ror(path: Path) -> Iterator[RegistryRecord]:
+    """Every record of a ROR dump; a malformed line is an InputError naming file and line."""
+    for n, what, item in read_raw(path):
+        yield _parsed(item, path, n, what)
 
 
 def _json(line: str, path: Path, lineno: int) -> dict:

@@ -45,6 +45,11 @@ class LinkReport:
 
 
 def links_path(root: Path, source: str) -> Path:
+    """``kg/links/<source>.yaml`` of the project at ``root``; a ``root`` that holds no ``kg/`` folder
+    (a typo) is an error, never a new project tree."""
+    if not (root / "kg").is_dir():
+        raise InputError(f"no pmkg project at {root}: {root / 'kg'} is not a folder; nothing was written",
+                         hint="give the project folder (the one holding kg/) with --root")
     return root / "kg" / "links" / f"{source}.yaml"
 
 

@@ -157,36 +157,17 @@ def org_v2(r: dict) -> tuple[Org, str | None]:
 
 
 def read_ror_orgs(path: Path) -> Iterator[tuple[Org, str | None]]:
-    """(Org, country name) per record of a ROR dump: JSON Lines (gzipped or not) or a JSON array."""
-    if not path.is_file():
-        raise InputError(f"ROR dump {path} does not exist", hint="pass --ror-dump FILE (.jsonl.gz, .jsonl or .json)")
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read ROR dump {path}: {exc}") from exc
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            items = list(enumerate(json.loads(stripped), start=1))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"ROR dump {path} is not JSON: {exc.msg}", line=exc.lineno) from exc
-    else:
-        items = []
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    items.append((lineno, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not JSON ({exc.msg})", file=str(path), line=lineno) from exc
-    for lineno, item in items:
+    """(Org, country name) per record of a ROR dump: JSON Lines (gzipped or not) or a JSON array, read by
+    :func:`pmkg.link.ror.read_raw` (the one ROR reader, shared with ``pmkg link``)."""
+    from pmkg.link.ror import read_raw
+
+    for n, what, item in read_raw(path, hint="pass --ror-dump FILE (.jsonl.gz, .jsonl or .json)"):
         r = item.get("record", item) if isinstance(item, dict) else item
         try:
             yield org_v2(r) if "names" in r else org_v1(r)
         except (KeyError, TypeError, IndexError, AttributeError) as exc:
-            raise InputError(f"not a ROR v1 or v2 record ({type(exc).__name__}: {exc})", file=str(path),
-                             line=lineno) from exc
+            raise InputError(f"{what} {n} is not a ROR v1 or v2 record ({type(exc).__name__}: {exc})",
+                             file=str(path), line=n if what == "line" else None) from exc
 
 
 # country spellings of affiliation strings that ROR's country names lack

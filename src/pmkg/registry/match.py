@@ -122,6 +122,9 @@ class AffiliationMatcher:
                 # Zhengzhou University", "Boston Univ, Sch Med" = "Boston University School of Medicine"
                 hits.append(_Hit(s, 0, len(ws), pair, "segment", f"{segments[s - 1]} {seg}"))
                 continue
+            if s + 1 < len(segments) and (with_city := self._with_city(ws, seg_words[s + 1])):
+                hits.append(_Hit(s, 0, len(ws), with_city, "segment", f"{seg} {segments[s + 1]}"))
+                continue
             if whole in self.ix.by_key:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_key[whole]), "segment", seg))
                 continue
@@ -141,7 +144,21 @@ class AffiliationMatcher:
                         break
         return _outermost(hits)
 
+    def _with_city(self, ws: list[str], after: list[str]) -> list[str]:
+        """A name shared by several organisations, made one by the city segment after it: "National
+        Institute of Technology, Durgapur" = "National Institute of Technology Durgapur"."""
+        city = "".join(after)
+        if city not in self.ix.cities:
+            return []
+        return list(self.ix.by_key.get("".join(ws) + city, []))
+
+    def _is_place(self, ws: list[str]) -> bool:
+        k = "".join(ws)
+        return k in self.ix.cities or k in self.ix.countries
+
     def _pair(self, ws: list[str], before: list[str]) -> list[str]:
+        if self._is_place(ws):
+            return []  # "Ube, Japan" is a place, not the municipality 'Ube (Japan)'
         unit = ws
         if len(ws) > 1 and ws[-1] in ORDINALS:  # "Affiliated Hosp 1", "Peoples Hosp 7"
             unit = [ORDINALS[ws[-1]], *ws[:-1]]
@@ -157,7 +174,8 @@ class AffiliationMatcher:
             ids = [i for i in ids if self.ix.orgs[i].country in accepted]
         in_city = [i for i in ids if cities & {name_key(c) for c in self.ix.orgs[i].cities}]
         if hit.method == "acronym":
-            ids = in_city
+            # an acronym of a government is mostly a state in the address ("Canberra, ACT, Australia")
+            ids = [i for i in in_city if "government" not in self.ix.orgs[i].types]
         elif is_generic(hit.text) or len(hit.text.replace(" ", "")) < 5:
             # an acronym or generic name stands only with the string's city (or, for one candidate, country)
             ids = in_city or ([ids[0]] if len(ids) == 1 and country else [])
@@ -166,7 +184,19 @@ class AffiliationMatcher:
         if len(ids) > 1:
             active = [i for i in ids if self.ix.orgs[i].status == "active"]
             ids = active or ids
+        if len(hit.ids) > 1:  # a name several organisations share, one left in the country: not in another city
+            ids = [i for i in ids if not self._elsewhere(i, hit, cities)]
         return ids
+
+    def _elsewhere(self, org_id: str, hit: _Hit, cities: set[str]) -> bool:
+        """The string names a city of the organisation's country, and not the organisation's own: "National
+        Institute of Technology, Durgapur, India" is not the one in Bhopal."""
+        org = self.ix.orgs[org_id]
+        own = {name_key(c) for c in org.cities}
+        if not own or not org.country or own & cities or any(c in name_key(hit.text) for c in own):
+            return False
+        return any(org.country in self.ix.cities[c] and c not in name_key(hit.text) and c not in self.ix.countries
+                   for c in cities)  # "Taiwan" is a city of some ROR record, but names the country here
 
     def _match(self, text: str) -> Match:
         segments = [s for s in SEGMENT_SPLIT.split(text) if s and s.strip(" .")]
@@ -178,9 +208,19 @@ class AffiliationMatcher:
         chosen: dict[str, _Hit] = {}
         narrowed = [(hit, self._narrow(hit, country, cities)) for hit in self._hits(segments, seg_words)]
         sure = {ids[0] for _, ids in narrowed if len(ids) == 1}
+        # an acronym the string's city does not confirm ("Institute of Automation, CAS"): its organisations in
+        # the country, confirmed when a unit name shared by several organisations is the unit of one of them
+        by_acronym = {i: hit for hit, ids in narrowed if hit.method == "acronym" and not ids for i in hit.ids
+                      if not country or self.ix.orgs[i].country == country}
         for hit, ids in narrowed:
             if len(ids) > 1:  # "Inst Automat" of several institutes: the one whose parent the string names
-                ids = [i for i in ids if self._ancestors(i) & sure]
+                parented = [i for i in ids if self._ancestors(i) & sure]
+                if not parented and by_acronym:
+                    parented = [i for i in ids if self._ancestors(i) & set(by_acronym)]
+                    if len(parented) == 1:
+                        for parent in self._ancestors(parented[0]) & set(by_acronym):
+                            chosen.setdefault(parent, by_acronym[parent])
+                ids = parented
             if len(ids) != 1 or ids[0] in chosen:
                 continue
             org = self.ix.orgs[ids[0]]
@@ -242,7 +282,11 @@ def _outermost(hits: list[_Hit]) -> list[_Hit]:
     for h in hits:
         inside = any(o is not h and o.seg == h.seg and o.start <= h.start and h.end <= o.end
                      and (o.end - o.start) > (h.end - h.start) for o in hits)
-        if not inside:
+        # "Columbia University New York": the window 'University New York' starts inside 'Columbia University',
+        # an earlier hit of the same segment: its words are that organisation's name and its city
+        overlaps = h.method == "window" and any(
+            o is not h and o.seg == h.seg and o.start < h.start < o.end for o in hits)
+        if not inside and not overlaps:
             out.append(h)
     return out
 

@@ -51,6 +51,7 @@ class Minter:
         self.by_doi = curated_by_doi
         self.iso = country_by_iso
         self.minted: set[str] = set()
+        self._by_iri: dict[str, set[str]] | None = None
         self.quads: list[ox.Quad] = []
 
     def affiliation_targets(self, r: Resolved) -> list[str]:
@@ -80,7 +81,32 @@ class Minter:
             for i, h in enumerate(out):
                 if h in above:
                     out[i] = self.org(rid)  # a curated actor when one is linked to the unit
-        return tuple(dict.fromkeys(out))
+        return self._deepest(tuple(dict.fromkeys(out)))
+
+    def not_above(self, hits: tuple[str, ...], below: list[str]) -> tuple[str, ...]:
+        """``hits`` without those that are ROR ancestors of a hit in ``below``."""
+        if self.ror is None or not below:
+            return hits
+        above = set().union(*(self._ancestors(r) for b in set(below) for r in self._rors_of(b) if r in self.ror.orgs))
+        return tuple(h for h in hits if not self._rors_of(h) & above)
+
+    def _rors_of(self, iri: str) -> set[str]:
+        if iri.startswith(ror_iri("")):
+            return {iri.removeprefix(ror_iri(""))}
+        if self._by_iri is None:
+            self._by_iri = {}
+            for r, i in self.by_ror.items():
+                self._by_iri.setdefault(i, set()).add(r)
+        return self._by_iri.get(iri, set())
+
+    def _deepest(self, hits: tuple[str, ...]) -> tuple[str, ...]:
+        """Hits without those that are ROR ancestors of another hit of the same string: "Chinese Acad Sci,
+        Shenzhen Inst Adv Technol" names the curated SIAT and the curated CAS, and SIAT rolls up to CAS."""
+        if self.ror is None or len(hits) < 2:
+            return hits
+        rors = {h: self._rors_of(h) for h in hits}
+        above = {h: set().union(*(self._ancestors(r) for r in rors[h] if r in self.ror.orgs)) for h in hits}
+        return tuple(h for h in hits if not any(rors[h] & above[u] for u in hits if u != h))
 
     def _ancestors(self, ror_id: str) -> set[str]:
         seen: set[str] = set()

@@ -9,6 +9,8 @@ import logging
 import re
 import shutil
 import time
+import warnings
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +21,8 @@ from pmkg.catalogue import QuerySpec
 from pmkg.errors import PmkgError
 from pmkg.federation import uses_service
 from pmkg.query import EmbeddedBackend, Result, run_query
-from pmkg.site.graph import SiteGraph, load_site_graph
+from pmkg.site import publications
+from pmkg.site.graph import Entity, SiteGraph, load_site_graph
 from pmkg.site.pages import (
     MAIN_KINDS,
     Views,
@@ -41,6 +44,7 @@ RESULT_ROWS_SHOWN = 500
 class SiteSummary:
     out: Path
     pages: int
+    publication_pages: int
     bytes: int
     seconds: float
     ontology_docs: str
@@ -96,15 +100,16 @@ def build_site(dist: Path, catalogue: dict[str, QuerySpec], out: Path, ontology:
     copy_static(out)
     ontology_docs = write_ontology(writer, ontology, problems)
     views = Views(graph, results.get("conflicts"), ontology_anchors(out / "ontology" / "index.html"))
-    charts = write_charts(out, catalogue, backend, manifest, problems)
+    charts = write_charts(out, catalogue, backend, manifest, problems, results)
     write_entities(writer, graph, views)
     write_lists(writer, graph, views)
     write_queries(writer, catalogue, results, views)
-    write_search(writer, graph)
+    write_search(writer, graph, backend)
     write_downloads(writer, dist)
     write_home(writer, graph, manifest, charts, catalogue)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    return SiteSummary(out, writer.pages, size, time.perf_counter() - started, ontology_docs, problems)
+    papers = len(graph.by_segment().get(publications.SEGMENT, []))
+    return SiteSummary(out, writer.pages, papers, size, time.perf_counter() - started, ontology_docs, problems)
 
 
 def copy_static(out: Path) -> None:
@@ -126,11 +131,13 @@ def run_all(catalogue: dict[str, QuerySpec], backend: EmbeddedBackend, problems:
 
 
 def write_charts(out: Path, catalogue: dict[str, QuerySpec], backend: EmbeddedBackend, manifest: dict,
-                 problems: list[str]) -> list[dict[str, str]]:
-    """The landscape report's charts (pmkg.report) as SVG files under charts/."""
-    from pmkg.report import build_report
+                 problems: list[str], results: dict[str, Result]) -> list[dict[str, str]]:
+    """The landscape report's charts (pmkg.report) as SVG files under charts/; a query the site has
+    already run with the same parameters is not run again."""
+    from pmkg.report import build_report, result_key
 
-    report = build_report("landscape", {}, catalogue, backend, manifest)
+    cache = {result_key(name, defaults_for(catalogue[name])): result for name, result in results.items()}
+    report = build_report("landscape", {}, catalogue, backend, manifest, cache=cache)
     problems.extend(report.problems)
     folder = out / "charts"
     folder.mkdir()
@@ -157,8 +164,22 @@ def write_entities(writer: SiteWriter, graph: SiteGraph, views: Views) -> None:
 
 def write_lists(writer: SiteWriter, graph: SiteGraph, views: Views) -> None:
     for segment, entities in graph.by_segment().items():
+        if segment == publications.SEGMENT:
+            write_publication_list(writer, entities, views)
+            continue
         rows = [views.list_row(e) for e in entities]
         writer.page(f"list/{segment}.html", "list.html.j2", segment=segment, rows=rows)
+
+
+def write_publication_list(writer: SiteWriter, entities: list[Entity], views: Views) -> None:
+    """The imported publications, newest first, with the imports they come from and how many each holds."""
+    rows = [views.publication_row(e) for e in sorted(entities, key=lambda e: (-int(publications.year_of(e) or 0),
+                                                                             e.label.lower(), e.slug))]
+    per_import = Counter(imp.href for r in rows for imp in r["imports"])  # type: ignore[attr-defined]
+    imports = sorted({(imp.text, imp.href): imp for r in rows for imp in r["imports"]}.values(),  # type: ignore[attr-defined]
+                     key=lambda lk: lk.text)
+    writer.page(f"list/{publications.SEGMENT}.html", "publications.html.j2", segment=publications.SEGMENT,
+                rows=rows, imports=[(lk, per_import[lk.href]) for lk in imports])
 
 
 def write_queries(writer: SiteWriter, catalogue: dict[str, QuerySpec], results: dict[str, Result],
@@ -186,8 +207,10 @@ def result_csv(result: Result) -> str:
     return buf.getvalue()
 
 
-def write_search(writer: SiteWriter, graph: SiteGraph) -> None:
-    entries = index_entries(graph)
+def write_search(writer: SiteWriter, graph: SiteGraph, backend: EmbeddedBackend) -> None:
+    from pmkg.search import load_index
+
+    entries = index_entries(graph, load_index(backend))
     text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
     (writer.out / "assets" / "search-index.js").write_text(f"window.PMKG_INDEX = {text};\n", encoding="utf-8")
     (writer.out / "search-index.json").write_text(text, encoding="utf-8")
@@ -204,7 +227,11 @@ def write_ontology(writer: SiteWriter, ontology: Path, problems: list[str]) -> s
     try:  # pyLODE sets the root logger to DEBUG when imported and logs its progress there
         from pylode import OntPub
 
-        OntPub(str(ontology)).make_html(destination=str(target))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # pyLODE 3.3 reads its CSS without closing it
+            doc = OntPub(str(ontology))
+            describe_missing(doc.props_labeled)
+            doc.make_html(destination=str(target))
     except Exception as exc:  # pylode 3.4.1 fails on import (reads a pyproject.toml its wheel lacks)
         problems.append(f"ontology docs: pyLODE failed ({exc}); only the Turtle is linked")
         writer.page("ontology/index.html", "ontology.html.j2", error=str(exc))
@@ -217,6 +244,26 @@ def write_ontology(writer: SiteWriter, ontology: Path, problems: list[str]) -> s
     target.write_text(re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + back, html, count=1), encoding="utf-8")
     writer.pages += 1
     return "pyLODE"
+
+
+# Terms of the ontology header that pyLODE's background ontologies lack (it would write "None. Defined in
+# None"): their definitions as the vocabulary defining them gives them.
+VANN = "http://purl.org/vocab/vann/"
+VANN_TITLE = "VANN: A vocabulary for annotating vocabulary descriptions"
+HEADER_TERMS = {
+    VANN + "preferredNamespacePrefix": ("The preferred namespace prefix to use when using terms from this "
+                                        "vocabulary in an XML document.", VANN_TITLE),
+    VANN + "preferredNamespaceUri": ("The preferred namespace URI to use when using terms from this "
+                                     "vocabulary in an XML document.", VANN_TITLE),
+}
+
+
+def describe_missing(props: dict) -> None:
+    """Fill in pyLODE's description and defining vocabulary of header properties it does not know."""
+    for iri, about in props.items():
+        known = HEADER_TERMS.get(str(iri))
+        if known and about.get("description") is None:
+            about["description"], about["ont_title"] = known
 
 
 def ontology_anchors(page: Path) -> set[str]:

@@ -23,8 +23,8 @@ TITLE = "http://purl.org/dc/terms/title"
 EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
 # Resources that are not pages of their own: reification and citation nodes.
 NO_PAGE = {"statement", "citation"}
-# Imported paper-level records can be 100k+: they are not pages (the API and SPARQL reach them).
-SKIPPED_SEGMENTS = {"publication"}
+# Segments without pages (imported publications have pages: pmkg.site.publications).
+SKIPPED_SEGMENTS: set[str] = set()
 PREFIXES = {
     PM: "pm:", "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf:", "http://www.w3.org/2000/01/rdf-schema#": "rdfs:",
     "http://www.w3.org/2004/02/skos/core#": "skos:", "http://www.w3.org/ns/org#": "org:",

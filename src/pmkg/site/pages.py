@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pmkg.catalogue import QuerySpec
 from pmkg.namespaces import ID
 from pmkg.query import Result
+from pmkg.site import publications
 from pmkg.site.graph import (
     ALT_LABEL,
     DESCRIPTION,
@@ -21,6 +22,7 @@ from pmkg.site.graph import (
     curie,
     has_page,
 )
+from pmkg.site.publications import is_publication
 
 # path segment -> (singular, plural) for headings
 KIND_TITLES = {
@@ -32,8 +34,10 @@ KIND_TITLES = {
     "observation": ("Observation", "Observations"), "conflict": ("Conflict", "Conflicts"),
     "figure": ("Figure", "Figures"), "membership": ("Membership", "Memberships"),
     "participation": ("Participation", "Participations"),
+    "publication": ("Imported publication", "Imported publications"),
 }
-MAIN_KINDS = ("actor", "person", "policy", "programme", "event", "collaboration", "topic", "place", "document")
+MAIN_KINDS = ("actor", "person", "policy", "programme", "event", "collaboration", "topic", "place", "document",
+              "publication")
 GRAPH_NOTES = {"https://w3id.org/pmkg/graph/inferred": "inferred by the reasoner (HermiT)",
                "https://w3id.org/pmkg/graph/ontology": "the ontology"}
 EXTERNAL_IDS = {  # predicate -> (registry, URL template)
@@ -97,6 +101,8 @@ class EntityView:
     incoming: list[tuple[str, list[Link]]]
     neighbours: list[tuple[Link, list[Link]]]
     conflicts: list[dict[str, str | None]]
+    publications: list[tuple[str, int, list[tuple[Link, str]]]] = field(default_factory=list)
+    publication: dict[str, object] | None = None
 
 
 class Views:
@@ -155,7 +161,8 @@ class Views:
     def entity(self, e: Entity) -> EntityView:
         conflicts = self.conflicts.get(e.slug, [])
         conflicted = {c["object"] or c["value"] or "" for c in conflicts}
-        facts = sorted((self.fact_row(f, conflicted) for f in e.facts),
+        own = [f for f in e.facts if not (f.is_iri and is_publication(f.text))]  # papers: their own section
+        facts = sorted((self.fact_row(f, conflicted) for f in own),
                        key=lambda r: (r.predicate != "rdf:type", r.predicate, r.value.text))
         external = [(EXTERNAL_IDS[f.predicate][0], Link(f.text, EXTERNAL_IDS[f.predicate][1].format(f.text), True))
                     for f in e.facts if f.predicate in EXTERNAL_IDS]
@@ -164,13 +171,35 @@ class Views:
         external += [("same as", Link(f.text, f.text, True)) for f in e.facts if f.predicate == EXACT_MATCH]
         incoming: dict[str, list[Link]] = defaultdict(list)
         for subject, predicate in e.incoming:
-            incoming[curie(predicate)].append(self.link(subject))
+            if not is_publication(subject):
+                incoming[curie(predicate)].append(self.link(subject))
         types = [self.term(t, curie(t)) for t in e.types]
         places = [self.link(f.text) for f in e.facts if f.predicate == PLACE and f.is_iri]
         return EntityView(e, e.segment, e.label, e.label_zh, e.aliases, e.description, types, places,
                           sorted(external, key=lambda x: (x[0], x[1].text)), facts,
                           sorted((k, sorted(v, key=lambda lk: lk.text.lower())) for k, v in incoming.items()),
-                          self.neighbours(e), conflicts)
+                          self.neighbours(e), conflicts, self.publications(e),
+                          self.publication(e) if e.segment == publications.SEGMENT else None)
+
+    def publications(self, e: Entity) -> list[tuple[str, int, list[tuple[Link, str]]]]:
+        """The imported publications tied to ``e``, per role, with how many there are."""
+        return [(g.role, g.total, [(self.link(i), year) for i, year in g.shown])
+                for g in publications.groups_for(e, self.graph)]
+
+    def publication(self, e: Entity) -> dict[str, object]:
+        """A publication's summary: year, journal, identifiers, affiliations, funders, its import."""
+        def links(predicate: str) -> list[Link]:
+            return sorted((self.link(v) for v in e.values(predicate)), key=lambda lk: lk.text.lower())
+
+        return {"year": publications.year_of(e), "journal": e.first(PM + "journal"),
+                "ids": [(label, Link(value, url, True) if url else Link(value))
+                        for label, value, url in publications.identifiers(e)],
+                "affiliations": links(publications.AFFILIATED), "countries": links(publications.COUNTRY),
+                "affiliation_strings": sorted(e.values(PM + "unresolvedAffiliation")),
+                "funders": sorted((self.link(f) for f in publications.funders_of(e)), key=lambda lk: lk.text.lower()),
+                "funder_strings": sorted(e.values(PM + "unresolvedFunder")),
+                "grants": sorted(e.values(PM + "grantNumber")),
+                "imports": [self.link(g) for g in publications.imports_of(e)]}
 
     def neighbours(self, e: Entity) -> list[tuple[Link, list[Link]]]:
         """Each collaboration the entity takes part in, with its other participants."""
@@ -183,6 +212,12 @@ class Views:
             out.append((self.link(subject), sorted(others, key=lambda lk: lk.text.lower())))
         return sorted(out, key=lambda x: x[0].text.lower())
 
+    def publication_row(self, e: Entity) -> dict[str, object]:
+        return {"link": Link(e.label, page_path(e.iri)), "year": publications.year_of(e),
+                "journal": e.first(PM + "journal") or "", "imports": [self.link(g) for g in publications.imports_of(e)],
+                "affiliations": len(set(e.values(publications.AFFILIATED))),
+                "funders": len(publications.funders_of(e))}
+
     def list_row(self, e: Entity) -> dict[str, object]:
         kinds = sorted({curie(t) for t in e.types if t.startswith(PM)} - {"pm:Actor"})
         places = sorted({self.graph.label_of(f.text) for f in e.facts if f.predicate == PLACE and f.is_iri})
@@ -190,10 +225,12 @@ class Views:
                 "places": ", ".join(places), "sources": len({s.doc for f in e.facts for s in f.sources})}
 
 
-def query_call(spec: QuerySpec, params: dict[str, str]) -> str:
-    """The ``pmkg query`` line that reproduces a result (values quoted for the shell when needed)."""
+def query_call(spec: QuerySpec, params: dict[str, str] | dict[str, str | list[str]]) -> str:
+    """The ``pmkg query`` line that reproduces a result (values quoted for the shell when needed; a
+    parameter with several values repeated)."""
     parts = [f"pmkg query {spec.name}"]
-    for k, v in params.items():
+    pairs = [(k, x) for k, v in params.items() for x in (v if isinstance(v, list) else [v])]
+    for k, v in pairs:
         text = f"{k}={v}"
         parts.append("--param " + (text if all(c.isalnum() or c in "-_=.:/" for c in text) else repr(text)))
     return " ".join(parts)

@@ -175,17 +175,26 @@ def describe_spec(spec: QuerySpec) -> dict[str, Any]:
                         "kinds": list(p.kinds) if p.type == "entity" else None} for p in spec.params]}
 
 
-def api_params(spec: QuerySpec, request: Request) -> tuple[dict[str, str], str, int]:
-    """The query's parameters (each once, each known), the format and the row cap, from the query string."""
-    params: dict[str, str] = {}
-    seen: set[str] = set()
+def api_params(spec: QuerySpec, request: Request) -> tuple[dict[str, str | list[str]], str, int]:
+    """The query's parameters (each known; repeated only where it takes several values, as a list),
+    the format and the row cap, from the query string."""
+    params: dict[str, str | list[str]] = {}
     for key, value in request.query_params.multi_items():
-        if key in seen:
-            raise ApiError(400, f"parameter '{key}' is given more than once; each takes one value")
-        seen.add(key)
-        if key not in RESERVED:
-            spec.param(key)  # raises QueryError (400) naming the known parameters
+        if key in RESERVED:
+            if key in params:
+                raise ApiError(400, f"parameter '{key}' is given more than once; it takes one value")
             params[key] = value
+            continue
+        param = spec.param(key)  # raises QueryError (400) naming the known parameters
+        if key not in params:
+            params[key] = [value] if param.multiple else value
+        elif param.multiple:
+            params[key].append(value)  # type: ignore[union-attr]
+        else:
+            raise ApiError(400, f"parameter '{key}' is given more than once; it takes one value")
+    for key in RESERVED:
+        params.pop(key, None)
+    params = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in params.items()}
     fmt = request.query_params.get("format")
     if fmt is None:
         media = negotiate.choose(request.headers.get("accept"), list(negotiate.TABLES))

@@ -2,8 +2,10 @@
 
 Each canned query is a path of its own with its parameters typed as the header declares them
 (integers, years with bounds, booleans, dates with a pattern, enums with their values, entities
-as strings resolved by id, IRI, label or alias).  Every parameter takes one value: the API, like
-the CLI, binds it as one RDF term, and a repeated parameter is answered 400.
+as strings resolved by id, IRI, label or alias).  A parameter takes one value, bound as one RDF
+term, unless its header says ``multiple: true``: then it is an array, given by repeating it
+(``?topic=genomics&topic=artificial-intelligence``), each value typed and bound as its own row of
+the VALUES block (rows matching any of them).  Any other repeated parameter is answered 400.
 """
 
 from __future__ import annotations
@@ -44,10 +46,19 @@ def param_object(p: Param) -> dict[str, Any]:
     description = p.description
     if p.type == "entity":
         description += f" (an id, IRI, label or alias of a {'/'.join(p.kinds)})"
+    schema = param_schema(p)
+    if p.multiple:  # ?topic=a&topic=b: rows matching any of the values
+        description += "; repeat the parameter for several values (rows matching any of them)"
+        default = schema.pop("default", None)
+        schema = {"type": "array", "items": schema, "uniqueItems": True}
+        if default is not None:
+            schema["default"] = [default]
     out: dict[str, Any] = {"name": p.name, "in": "query", "required": p.required,
-                           "description": description.strip(), "schema": param_schema(p)}
+                           "description": description.strip(), "schema": schema}
+    if p.multiple:
+        out |= {"style": "form", "explode": True}
     if p.example is not None:
-        out["example"] = p.example
+        out["example"] = [p.example] if p.multiple else p.example
     return out
 
 
@@ -87,7 +98,8 @@ def openapi(catalogue: dict[str, QuerySpec], version: str) -> dict[str, Any]:
     meta_props = {k: {"type": t} for k, t in (("query", "string"), ("call", "string"), ("fingerprint", "string"),
                                                ("rows", "integer"), ("complete", "boolean"),
                                                ("truncated", "boolean"), ("notice", ["string", "null"]))}
-    meta_props["params"] = {"type": "object", "additionalProperties": {"type": "string"}}
+    meta_props["params"] = {"type": "object", "additionalProperties": {
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "pmkg canned queries", "version": version,

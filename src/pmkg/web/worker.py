@@ -25,6 +25,8 @@ DESCRIBE = f"""PREFIX pm: <{PM}>
 CONSTRUCT {{ ?entity ?p ?o . ?cite ?cp ?co }}
 WHERE {{ {{ ?entity ?p ?o }} UNION {{ ?cite pm:about ?entity ; a pm:Citation ; ?cp ?co }} }}"""
 EXISTS = "ASK { ?entity ?p ?o }"
+READY = ("ready",)
+START_TIMEOUT = 120.0  # seconds a new worker may take to import and open the store
 
 
 class QueryTimeout(PmkgError):
@@ -86,6 +88,8 @@ def serve_jobs(reader: BinaryIO, writer: BinaryIO, store_dir: str, queries_dir: 
 
     store = ox.Store.read_only(store_dir)
     catalogue = load_catalogue(Path(queries_dir))
+    pickle.dump(READY, writer)  # start-up done: the caller's time limit starts with the first job
+    writer.flush()
     while True:
         try:
             job = pickle.load(reader)
@@ -115,6 +119,15 @@ class Worker:
     def __init__(self, store_dir: Path, queries_dir: Path) -> None:
         self.process = subprocess.Popen([sys.executable, "-m", "pmkg.web.worker", str(store_dir), str(queries_dir)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Block until the worker has started (its start-up is not part of any query's time limit)."""
+        if self.ready:
+            return
+        if self.receive(START_TIMEOUT) != READY:
+            raise QueryError(f"the query worker did not start within {START_TIMEOUT:g} s")
+        self.ready = True
 
     def send(self, job: tuple) -> None:
         assert self.process.stdin is not None
@@ -163,6 +176,11 @@ class QueryPool:
 
     def run(self, *job: Any) -> Any:
         worker = self.idle.get()
+        try:
+            worker.wait_ready()
+        except (QueryError, EOFError, OSError, pickle.UnpicklingError) as exc:
+            self._replace(worker)
+            raise QueryError(f"the query worker failed to start: {exc}") from exc
         try:
             worker.send(job)
             reply = worker.receive(self.timeout)

@@ -1,88 +1,99 @@
-/* Typo-tolerant search over window.PMKG_INDEX ([path, label, zh, aliases, description, kind] per page).
-   Each query word is matched to the closest word of an entry (exact > prefix > within a small edit
-   distance, Damerau-Levenshtein); label and alias matches weigh more than description matches. */
+/* Typo-tolerant search over window.PMKG_INDEX, scored as `pmkg search` scores (pmkg/search.py):
+   each search word is matched to the closest word of a text (rapidfuzz's ratio, 200 * LCS / total
+   length; at least 90 for a prefix of 3+ letters), averaged by word length; a name (label, alias)
+   counts a little less when it has much more besides and when the search's words are scattered
+   over it; descriptions (x0.7) and quotes (x0.65) count their coverage, for searches of 4+ letters.
+   An entry: [path, label, zh, aliases, description, kind, IRI after /id/, [[field, text], ...]]. */
 (function () {
   "use strict";
   var index = window.PMKG_INDEX || [];
-  function norm(text) {
-    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  var WEIGHTS = {l: 1.0, a: 1.0, d: 0.7, q: 0.65}, FIELDS = {l: "label", a: "alias", d: "description", q: "quote"};
+  var ORDER = {id: 0, label: 1, alias: 2, description: 3, quote: 4};
+  var MIN_SCORE = 70, PREFIX_SCORE = 90, SHOWN = 50;
+  function tokens(text) {
+    return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim().split(" ").filter(function (w) { return w; });
   }
-  function words(text) {
-    return norm(text).split(/[^a-z0-9\u3400-\u9fff]+/).filter(function (w) { return w.length > 0; });
-  }
-  function distance(a, b, max) {
-    if (Math.abs(a.length - b.length) > max) { return max + 1; }
-    var prev2 = null, prev = [], i, j;
-    for (j = 0; j <= b.length; j++) { prev.push(j); }
+  function lcs(a, b) {
+    var prev = new Array(b.length + 1).fill(0), i, j;
     for (i = 1; i <= a.length; i++) {
-      var cur = [i], best = i;
+      var cur = [0];
       for (j = 1; j <= b.length; j++) {
-        var cost = a[i - 1] === b[j - 1] ? 0 : 1;
-        var v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-        if (prev2 && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) { v = Math.min(v, prev2[j - 2] + 1); }
-        cur.push(v);
-        if (v < best) { best = v; }
+        cur.push(a[i - 1] === b[j - 1] ? prev[j - 1] + 1 : Math.max(prev[j], cur[j - 1]));
       }
-      if (best > max) { return max + 1; }
-      prev2 = prev; prev = cur;
+      prev = cur;
     }
     return prev[b.length];
   }
-  function allowed(word) { return word.length < 4 ? 0 : (word.length < 8 ? 1 : 2); }
-  function wordScore(q, target) {
-    if (q === target) { return 1; }
-    if (q.length >= 2 && target.indexOf(q) === 0) { return 0.85; }
-    var max = allowed(q);
-    if (max === 0) { return 0; }
-    var d = distance(q, target, max);
-    if (d <= max) { return 0.75 - 0.15 * d; }
-    if (target.length > q.length + max) {
-      d = distance(q, target.slice(0, q.length), max);
-      if (d <= max) { return 0.55 - 0.15 * d; }
+  function wordScore(q, w) {
+    if (q === w) { return 100; }
+    var value = q.length + w.length ? 200 * lcs(q, w) / (q.length + w.length) : 0;
+    return q.length >= 3 && w.indexOf(q) === 0 ? Math.max(value, PREFIX_SCORE) : value;
+  }
+  function bestWords(query, text) {
+    return query.map(function (q) {
+      var best = 0, where = 0;
+      text.forEach(function (t, i) { var v = wordScore(q, t); if (v > best) { best = v; where = i; } });
+      return [best, where];
+    });
+  }
+  function coverage(query, text, best) {
+    if (!query.length || !text.length) { return 0; }
+    var total = 0, sum = 0;
+    query.forEach(function (q, i) { total += q.length; sum += q.length * best[i][0]; });
+    return sum / total;
+  }
+  function letters(words) { return words.reduce(function (n, w) { return n + w.length; }, 0); }
+  function nameScore(query, text) {
+    if (query.join(" ") === text.join(" ")) { return 100; }
+    var best = bestWords(query, text);
+    var share = Math.min(1, letters(query) / Math.max(1, letters(text)));
+    var adjacent = 1;
+    if (query.length > 1 && text.length) {
+      var pairs = 0;
+      for (var i = 1; i < best.length; i++) { if (best[i][1] === best[i - 1][1] + 1) { pairs += 1; } }
+      adjacent = pairs / (best.length - 1);
     }
-    return 0;
+    return coverage(query, text, best) * (0.8 + 0.2 * share) * (0.9 + 0.1 * adjacent);
   }
   var prepared = index.map(function (e) {
-    var zh = norm(e[2]);
-    return {entry: e, fields: [[words(e[1]), 3], [words(e[3]), 2.5], [words(e[2]), 2.5], [words(e[4]), 1]], zh: zh,
-            label: norm(e[1])};
+    return {entry: e, id: e[6].split("/").pop(), texts: e[7].map(function (t) { return [t[0], tokens(t[1])]; })};
   });
-  function score(item, qwords, raw) {
-    var total = 0;
-    for (var k = 0; k < qwords.length; k++) {
-      var best = 0;
-      for (var f = 0; f < item.fields.length; f++) {
-        var list = item.fields[f][0], weight = item.fields[f][1];
-        for (var w = 0; w < list.length; w++) {
-          var s = wordScore(qwords[k], list[w]) * weight;
-          if (s > best) { best = s; }
-        }
-      }
-      if (best === 0) { return 0; }
-      total += best;
-    }
-    if (item.label === raw) { total += 3; }
-    if (raw && item.zh && item.zh.indexOf(raw) >= 0) { total += 3; }
-    return total / qwords.length;
+  function score(item, query, raw) {
+    var best = [0, ""];
+    item.texts.forEach(function (t) {
+      var field = t[0], value;
+      if (field === "l" || field === "a") { value = nameScore(query, t[1]); }
+      else { value = raw.length >= 4 ? coverage(query, t[1], bestWords(query, t[1])) : 0; }
+      value *= WEIGHTS[field];
+      if (value > best[0]) { best = [value, FIELDS[field]]; }
+    });
+    if (item.id === raw.toLowerCase()) { best = [100, "id"]; }
+    return best;
   }
   function search(text) {
-    var raw = norm(text.trim());
-    var qwords = words(text);
-    if (!qwords.length) { return []; }
+    var raw = text.replace(/\s+/g, " ").trim(), query = tokens(raw);
+    if (!raw) { return []; }
     var found = [];
     prepared.forEach(function (item) {
-      var s = score(item, qwords, raw);
-      if (s > 0) { found.push([s, item.entry]); }
+      var got = score(item, query, raw);
+      if (got[0] >= MIN_SCORE) { found.push([Math.round(got[0] * 10) / 10, item.entry, got[1]]); }
     });
-    found.sort(function (a, b) { return b[0] - a[0] || a[1][1].localeCompare(b[1][1]); });
-    return found.slice(0, 50);
+    found.sort(function (a, b) {
+      var x = a[1], y = b[1];
+      return b[0] - a[0] || ORDER[a[2]] - ORDER[b[2]]
+        || (x[6].indexOf("document/") === 0) - (y[6].indexOf("document/") === 0)
+        || x[1].length - y[1].length || (x[6] < y[6] ? -1 : x[6] > y[6] ? 1 : 0);
+    });
+    return found;
   }
+  window.pmkgSearch = search;
   function show(text) {
     var list = document.getElementById("results"), status = document.getElementById("search-status");
     list.textContent = "";
-    var hits = search(text);
-    status.textContent = text.trim() ? hits.length + (hits.length === 50 ? "+" : "") + " result(s) for \u201c" + text.trim() + "\u201d" : "Type a name, alias or word.";
-    hits.forEach(function (hit) {
+    var hits = search(text), shown = hits.slice(0, SHOWN);
+    status.textContent = text.trim() ? hits.length + " result(s) for \u201c" + text.trim() + "\u201d"
+      + (hits.length > SHOWN ? ", the best " + SHOWN + " shown" : "") : "Type a name, alias or word.";
+    shown.forEach(function (hit) {
       var e = hit[1], li = document.createElement("li"), a = document.createElement("a");
       a.href = e[0];
       a.textContent = e[1];
@@ -90,7 +101,8 @@
       if (e[2]) { var zh = document.createElement("span"); zh.lang = "zh"; zh.textContent = " " + e[2]; li.appendChild(zh); }
       var meta = document.createElement("div");
       meta.className = "meta";
-      meta.textContent = e[5] + (e[3] ? " \u00b7 also: " + e[3] : "") + (e[4] ? " \u00b7 " + e[4] : "");
+      meta.textContent = e[5] + " \u00b7 matched its " + hit[2] + (e[3].length ? " \u00b7 also: " + e[3].join(" | ") : "")
+        + (e[4] ? " \u00b7 " + e[4] : "");
       li.appendChild(meta);
       list.appendChild(li);
     });
@@ -102,5 +114,4 @@
   show(initial);
   input.addEventListener("input", function () { show(input.value); });
   form.addEventListener("submit", function (ev) { ev.preventDefault(); show(input.value); });
-  window.pmkgSearch = search;
 })();

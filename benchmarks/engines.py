@@ -1,0 +1,186 @@
+"""Virtuoso vs the embedded Oxigraph store vs Jena ARQ: load time and per-query latency.
+
+- Load: a fresh Virtuoso 7.2 (tests/virtuoso.py: loopback, its own database folder) is filled with
+  a built ``dist/`` twice over - by ``pmkg publish`` (Graph Store Protocol, one PUT per graph) and by
+  Virtuoso's bulk loader (``ld_dir`` + ``rdf_loader_run`` on the N-Quads) - for the curated build and,
+  with ``--papers ROOT``, for a project with imported papers (benchmarks/gen_wos.py + ``pmkg import``).
+  The baseline is the embedded store's own load of the same N-Quads (``pyoxigraph.Store.bulk_load``).
+- Latency: every local canned query case (defaults, each example; as tests/test_virtuoso.py) on the
+  curated build: embedded (pyoxigraph, dist/store), Virtuoso over HTTP (pmkg's graphs named as the
+  dataset), Jena ARQ in memory (tests/jena.py's driver; time inside the JVM).  Median of ``--runs``
+  runs after one warm-up; "same" says whether each engine's rows are the embedded store's (the
+  comparison rules of tests/test_jena.py).
+
+    .venv/bin/python benchmarks/engines.py --runs 3 --papers /tmp/proj-100k --out benchmarks/results/engines
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests import jena, virtuoso  # noqa: E402
+from tests.virtuoso import differences, local_cases  # noqa: E402
+
+PMKG = Path(sys.executable).parent / "pmkg"
+
+
+def quads(root: Path) -> list[Path]:
+    """The N-Quads of a project's release: dist/pmkg.nq and each import's imports/<id>.nq."""
+    return [root / "dist" / "pmkg.nq", *sorted((root / "imports").glob("*.nq"))]
+
+
+def count_quads(files: list[Path]) -> int:
+    total = 0
+    for f in files:
+        with f.open("rb") as fh:
+            total += sum(1 for line in fh if line.strip() and not line.startswith(b"#"))
+    return total
+
+
+def publish_seconds(root: Path, work: Path, buffers: int) -> float:
+    with virtuoso.virtuoso(work, buffers=buffers) as server:
+        server.allow_anonymous_writes()
+        started = time.perf_counter()
+        done = subprocess.run([str(PMKG), "publish", "--endpoint", server.sparql_url, "--graph-store",
+                               server.graph_store_url, "--timeout", "3600", "--root", str(root)],
+                              capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"pmkg publish failed: {done.stderr.strip()}")
+        return seconds
+
+
+def bulk_seconds(root: Path, work: Path, buffers: int) -> float:
+    load = work / "load"
+    load.mkdir(parents=True)
+    for i, f in enumerate(quads(root)):
+        (load / f"{i:03d}-{f.name}").symlink_to(f)
+    with virtuoso.virtuoso(work / "db", load_dir=load, buffers=buffers) as server:
+        started = time.perf_counter()
+        server.bulk_load(load, "*.nq")
+        return time.perf_counter() - started
+
+
+def oxigraph_seconds(root: Path, work: Path) -> float:
+    work.mkdir(parents=True, exist_ok=True)
+    store = ox.Store(str(work / "ox"))
+    started = time.perf_counter()
+    for f in quads(root):
+        store.bulk_load(path=str(f), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    return time.perf_counter() - started
+
+
+def loads(label: str, root: Path, work: Path, buffers: int) -> dict:
+    files = quads(root)
+    row = {"input": label, "quads": count_quads(files),
+           "oxigraph_bulk_load_s": oxigraph_seconds(root, work / "oxigraph"),
+           "virtuoso_publish_s": publish_seconds(root, work / "publish", buffers),
+           "virtuoso_bulk_load_s": bulk_seconds(root, work / "bulk", buffers)}
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def timed(run: object, runs: int) -> float:
+    run()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def latencies(root: Path, work: Path, runs: int) -> list[dict]:
+    from pmkg.query import EmbeddedBackend
+    from pmkg.store import open_store
+    store = ox.Store.read_only(str(root / "dist" / "store"))
+    cases = local_cases(EmbeddedBackend(open_store(root / "dist")))
+    graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    texts = [text for _case, text in cases]
+    jena_runs = jena.run_batch(work / "jena", root / "dist" / "pmkg.nq", [t for t in texts for _ in range(runs + 1)])
+    rows = []
+    with virtuoso.virtuoso(work / "virtuoso") as server:
+        server.allow_anonymous_writes()
+        subprocess.run([str(PMKG), "publish", "--endpoint", server.sparql_url, "--graph-store",
+                        server.graph_store_url, "--root", str(root)], capture_output=True, check=True)
+        for i, (case, text) in enumerate(cases):
+            ours_ms = timed(lambda text=text: list(store.query(text, use_default_graph_as_union=True)), runs)
+            try:
+                answer: dict | str = server.select(text, graphs)
+                virt_ms: float | None = timed(lambda text=text: server.select(text, graphs), runs)
+            except virtuoso.VirtuosoError as exc:
+                answer, virt_ms = str(exc), None
+            mine = jena_runs[i * (runs + 1):(i + 1) * (runs + 1)]
+            jena_ms = statistics.median(r["ms"] for r in mine[1:]) if all(isinstance(r, dict) for r in mine) else None
+            row = {"case": case, "embedded_ms": ours_ms, "virtuoso_ms": virt_ms, "jena_ms": jena_ms,
+                   "virtuoso_same": differences(text, answer, store) is None,
+                   "virtuoso_error": answer if isinstance(answer, str) else None,
+                   "jena_same": differences(text, mine[0], store) is None}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def cell(ms: float | None) -> str:
+    return "error" if ms is None else f"{ms:.1f}"
+
+
+def table(load_rows: list[dict], query_rows: list[dict], runs: int) -> str:
+    out = [f"Engines benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} (shared 2-core machine), "
+           f"Virtuoso 7.2.5 (Debian), Jena ARQ 4.5 (Debian), pyoxigraph {ox.__version__}", "",
+           "Load (seconds, one run each; baseline: the embedded store's bulk_load of the same N-Quads)", "",
+           "| input | quads | Oxigraph bulk_load | Virtuoso `pmkg publish` | Virtuoso ld_dir+rdf_loader_run |",
+           "|---|---:|---:|---:|---:|"]
+    out += [f"| {r['input']} | {r['quads']} | {r['oxigraph_bulk_load_s']:.1f} | {r['virtuoso_publish_s']:.1f} "
+            f"| {r['virtuoso_bulk_load_s']:.1f} |" for r in load_rows]
+    same_v = sum(r["virtuoso_same"] for r in query_rows)
+    same_j = sum(r["jena_same"] for r in query_rows)
+    out += ["", f"Query latency, ms, median of {runs} runs after a warm-up (curated build; embedded = the baseline). "
+            f"Same rows as embedded: Virtuoso {same_v} of {len(query_rows)}, Jena {same_j} of {len(query_rows)}.", "",
+            "| case | embedded ms | Virtuoso ms | Virtuoso same | Jena ms | Jena same |",
+            "|---|---:|---:|---|---:|---|"]
+    out += [f"| {r['case']} | {r['embedded_ms']:.1f} | {cell(r['virtuoso_ms'])} | "
+            f"{'yes' if r['virtuoso_same'] else 'no'} | {cell(r['jena_ms'])} | {'yes' if r['jena_same'] else 'no'} |"
+            for r in query_rows]
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--root", type=Path, default=ROOT, help="project with the curated build (dist/)")
+    parser.add_argument("--papers", type=Path, help="a project with imported papers (dist/ and imports/)")
+    parser.add_argument("--papers-label", default="curated + 100k imported WoS papers")
+    parser.add_argument("--parts", nargs="+", choices=["load", "latency"], default=["load", "latency"],
+                        help="what to measure (a part not measured is read back from the previous --out .json)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "engines")
+    args = parser.parse_args()
+    previous = json.loads(args.out.with_suffix(".json").read_text()) if args.out.with_suffix(".json").is_file() else {}
+    load_rows, query_rows = previous.get("load", []), previous.get("queries", [])
+    with tempfile.TemporaryDirectory(prefix="pmkg-engines-") as tmp:
+        work = Path(tmp)
+        if "load" in args.parts:
+            load_rows = [loads("curated dist/", args.root, work / "curated", 20000)]
+            if args.papers:
+                load_rows.append(loads(args.papers_label, args.papers, work / "papers", 100000))
+        if "latency" in args.parts:
+            query_rows = latencies(args.root, work / "latency", args.runs)
+    args.out.with_suffix(".json").write_text(json.dumps({"load": load_rows, "queries": query_rows}, indent=1) + "\n")
+    args.out.with_suffix(".txt").write_text(table(load_rows, query_rows, args.runs), encoding="utf-8")
+    print(args.out.with_suffix(".txt").read_text())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Virtuoso as the scale-out store: `pmkg publish` to a real Virtuoso, every canned query run there.
+
+A Virtuoso 7.2 (Debian's ``virtuoso-opensource``, see tests/virtuoso.py) is started on loopback with
+its own database in a temp folder; the installed ``pmkg publish`` loads the real build through
+Virtuoso's Graph Store Protocol endpoint (``/sparql-graph-crud``; the test server lets the anonymous
+user write, as ``pmkg publish`` sends no credentials).  Every canned query is then rendered as `pmkg
+query` renders it, with its defaults and with each parameter at its example, run on Virtuoso and
+compared with the embedded store's rows by the rules of tests/test_jena.py (term for term, GROUP_CONCAT
+values as sets of parts, numbers by value, order where the ORDER BY is total).
+
+The dataset named on each request is pmkg's own graphs (``default-graph-uri`` and ``named-graph-uri``
+for each): without it Virtuoso's default graph is the union of every graph it holds, its system graphs
+included.  Cases where Virtuoso gives other rows are listed in KNOWN_DIFFERENT with Virtuoso's reason
+(docs/engines.md); a listed case that matches is reported as a warning (Virtuoso's answers to its
+defective cases vary between servers with its parallel query plans).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from tests import virtuoso
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not virtuoso.available(), reason="needs Debian's virtuoso-opensource")]
+PMKG = Path(sys.executable).parent / "pmkg"
+# case -> Virtuoso's reason (each explained in docs/engines.md, "Virtuoso 7.2: known differences").
+COMPILER = "Virtuoso internal compiler error SQ156 (Bad dfe in sqlo_place_exp / unknown table for a column dfe)"
+PATH_TO_PARAM = "a property path with * ending at a parameter, inside FILTER EXISTS or an OPTIONAL: too few rows"
+UNDEF_OPTIONAL = "an OPTIONAL's FILTER on a parameter left UNDEF in the VALUES row is ignored (listings counted)"
+UNDEF_FILTER = "FILTERs on parameters left UNDEF in the VALUES row: no rows (same rows without the UNDEF columns)"
+LANG_MIN = "MIN over language-tagged literals is not lexical in Virtuoso: another description is chosen"
+WEBSITE = "rows of website (schema:url) conflicts are not matched to their conflict; cause not isolated"
+KNOWN_DIFFERENT: dict[str, str] = {
+    **{c: UNDEF_OPTIONAL for c in ("actor-counts", "actor-counts by=type", "actor-counts region=EU",
+                                   "actor-counts country=Germany")},
+    **{c: PATH_TO_PARAM for c in ("actor-counts topic=genomics", "actors topic=genomics", "events place=China",
+                                  "events topic=artificial-intelligence", "policies jurisdiction=China",
+                                  "programmes country=China", "regulations topic=biosecurity",
+                                  "regulations jurisdiction=China")},
+    **{f"{q} {c}".strip(): COMPILER for q, cs in (
+        ("chinese-partners-of-eu-clusters", ("", "cluster=BioLAGO", "limit=3")),
+        ("co-affiliation-countries", ("", "country=China", "min-papers=2")),
+        ("funders-of-affiliated-papers", ("", "org=Chinese Academy of Sciences", "include-suborgs=False",
+                                          "show-unresolved=True")),
+        ("working-groups", ("", "body=cmde-ai-medical-device-cooperation-platform"))) for c in cs},
+    **{c: "Virtuoso internal error SP031 ssg_print_bop_bool_expn (): unsupported mode"
+       for c in ("cross-border-ties", "cross-border-ties from=China", "cross-border-ties to=United States")},
+    **{c: UNDEF_FILTER for c in ("policies issuer=NHC", "policies kind=regulation")},
+    "regulations": LANG_MIN,
+    # ORDER BY ?region sorts a GROUP_CONCAT (actors with several regions): its part order is the engine's,
+    # so the row order differs in some runs (same rows; matched on another Virtuoso server)
+    "actors": "ORDER BY on a GROUP_CONCAT value whose part order is engine-defined",
+    **{c: WEBSITE for c in ("conflicts", "conflicts entity=cancer-precision-medicine-research-center",
+                            "conflicts severity=substantive", "provenance entity=bgi")},
+}
+
+
+@pytest.fixture(scope="module")
+def server(real_build, tmp_path_factory):
+    with virtuoso.virtuoso(tmp_path_factory.mktemp("virtuoso")) as srv:
+        srv.allow_anonymous_writes()
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def published(real_build, server) -> subprocess.CompletedProcess:
+    root, _ = real_build
+    return subprocess.run([str(PMKG), "publish", "--endpoint", server.sparql_url, "--graph-store",
+                           server.graph_store_url, "--root", str(root)],
+                          capture_output=True, text=True, timeout=900, check=False)
+
+
+@pytest.fixture(scope="module")
+def graphs(real_build) -> list[str]:
+    root, _ = real_build
+    store = ox.Store.read_only(str(root / "dist" / "store"))
+    return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+
+
+@pytest.fixture(scope="module")
+def rendered(backend) -> list[tuple[str, str]]:
+    return virtuoso.local_cases(backend)
+
+
+def test_pmkg_publish_loads_every_graph_into_virtuoso(published, server, graphs):
+    assert published.returncode == 0, published.stderr
+    assert re.search(rf"published {len(graphs)} graphs \(\d+ triples\)", published.stdout), published.stdout
+    rows = server.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", graphs)
+    assert {b["g"]["value"] for b in rows["results"]["bindings"]} == set(graphs)
+
+
+def test_virtuoso_gives_the_embedded_stores_rows(real_build, published, server, graphs, rendered):
+    assert published.returncode == 0, published.stderr
+    root, _ = real_build
+    store = ox.Store.read_only(str(root / "dist" / "store"))
+    differ, matched_known = [], []
+    for case, text in rendered:
+        try:
+            res: dict | str = server.select(text, graphs)
+        except virtuoso.VirtuosoError as exc:
+            res = str(exc)
+        why = virtuoso.differences(text, res, store)
+        if case in KNOWN_DIFFERENT:
+            if why is None:
+                matched_known.append(case)
+        elif why is not None:
+            differ.append(f"{case}: {why}")
+    assert not differ, f"{len(differ)} of {len(rendered)} cases differ:\n" + "\n".join(differ)
+    if matched_known:  # Virtuoso's answers to its defective cases vary with its parallel plans (seen: actors)
+        warnings.warn(f"listed as known Virtuoso differences but the same in this run: {matched_known}",
+                      stacklevel=1)

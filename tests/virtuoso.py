@@ -1,0 +1,248 @@
+"""A real Virtuoso (Debian's ``virtuoso-opensource`` 7.2, ``virtuoso-t``) for the tests and benchmarks.
+
+:func:`virtuoso` writes a ``virtuoso.ini`` into a fresh folder (database, log and temp files there),
+starts ``virtuoso-t +foreground`` on 127.0.0.1 and two free ports (SQL/isql and HTTP), waits until
+``/sparql`` answers (a new database takes ~20 s to initialise), and stops it on exit.
+
+Settings that matter for comparing answers with the embedded store:
+
+- ``[SPARQL] MaxQueryExecutionTime = 0``: with a limit, Virtuoso returns *partial* ("anytime")
+  results when the limit is hit, with HTTP 200; ``MaxQueryCostEstimationTime = 0`` switches off its
+  refusal of queries whose *estimated* cost is high ("cost-estimate refusals" seen with the Debian
+  defaults of 400 s / 60 s); ``ResultSetMaxRows`` large enough that no answer is cut at 10,000 rows.
+- The Graph Store Protocol is ``/sparql-graph-crud`` (anonymous, as the ``SPARQL`` user) and
+  ``/sparql-graph-crud-auth`` (HTTP digest).  ``pmkg publish`` sends no credentials, so
+  :meth:`Virtuoso.allow_anonymous_writes` grants the anonymous user ``SPARQL_UPDATE`` and write
+  permission on every graph - acceptable on a loopback server made for one test, never on a shared one.
+
+Without ``FROM``/``default-graph-uri`` Virtuoso's default graph is the union of *all* graphs it holds,
+its own system graphs included (``virtrdf#`` quad-map metadata, ``ldp#``, the service description);
+:meth:`Virtuoso.select` can name the dataset (``default-graph-uri`` and ``named-graph-uri`` for each
+graph) to leave them out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from pmkg.safety import die_with_parent
+from pmkg.server import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+SERVER = "virtuoso-t"
+ISQL = "isql-vt"  # Debian's name for Virtuoso's isql (plain `isql` is unixODBC's)
+DBA_PASSWORD = "dba"  # a fresh database's; the server listens on loopback only
+INI = """\
+[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+Striping = 0
+
+[Parameters]
+ServerPort = {host}:{sql_port}
+DisableUnixSocket = 1
+DirsAllowed = ., {dir}, {load_dir}
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty}
+CheckpointInterval = 60
+ThreadsPerQuery = 2
+
+[HTTPServer]
+ServerPort = {host}:{http_port}
+ServerThreads = 4
+MaxClientConnections = 4
+
+[SPARQL]
+ResultSetMaxRows = 10000000
+MaxQueryCostEstimationTime = 0
+MaxQueryExecutionTime = 0
+"""
+
+
+def available() -> bool:
+    return shutil.which(SERVER) is not None and shutil.which(ISQL) is not None
+
+
+class VirtuosoError(RuntimeError):
+    pass
+
+
+class Virtuoso:
+    """One running ``virtuoso-t`` on loopback; see :func:`virtuoso`."""
+
+    def __init__(self, folder: Path, *, load_dir: Path | None = None, buffers: int = 20000) -> None:
+        self.folder = folder
+        self.load_dir = load_dir or folder
+        self.sql_port = free_port(HOST)
+        self.http_port = free_port(HOST)
+        self.buffers = buffers
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def sparql_url(self) -> str:
+        return f"http://{HOST}:{self.http_port}/sparql"
+
+    @property
+    def graph_store_url(self) -> str:
+        return f"http://{HOST}:{self.http_port}/sparql-graph-crud"
+
+    def start(self, wait: float = 300.0) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ini = self.folder / "virtuoso.ini"
+        ini.write_text(INI.format(dir=self.folder, load_dir=self.load_dir, host=HOST, sql_port=self.sql_port,
+                                  http_port=self.http_port, buffers=self.buffers, dirty=self.buffers * 3 // 4),
+                       encoding="utf-8")
+        log = (self.folder / "stdout.log").open("wb")
+        self.process = subprocess.Popen([SERVER, "+foreground", "+configfile", str(ini)], cwd=self.folder,
+                                        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                        preexec_fn=die_with_parent)
+        log.close()
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise VirtuosoError(f"virtuoso-t exited ({self.process.returncode}): {self.last_log_line()}")
+            if self._answers():
+                return
+            time.sleep(0.5)
+        raise VirtuosoError(f"virtuoso-t did not answer within {wait:g} s: {self.last_log_line()}")
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.sparql_url + "?query=ASK%7B%7D", timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def last_log_line(self) -> str:
+        log = self.folder / "virtuoso.log"
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.is_file() else []
+        return lines[-1] if lines else ""
+
+    def isql(self, statements: str, timeout: float = 3600) -> str:
+        """Run SQL through isql; its output, or VirtuosoError with isql's error lines."""
+        done = subprocess.run([ISQL, f"{HOST}:{self.sql_port}", "dba", DBA_PASSWORD, "VERBOSE=OFF",
+                               "BANNER=OFF", "PROMPT=OFF", "ERRORS=STDOUT"], input=statements + "\n",
+                              capture_output=True, text=True, timeout=timeout, check=False)
+        errors = [ln for ln in done.stdout.splitlines() if "*** Error" in ln or ln.startswith(("SQL Error", "*** "))]
+        if done.returncode != 0 or errors:
+            raise VirtuosoError(f"isql failed ({done.returncode}): {' '.join(errors) or done.stderr.strip()}")
+        return done.stdout
+
+    def allow_anonymous_writes(self) -> None:
+        """Let `pmkg publish` (no credentials) write through ``/sparql-graph-crud`` (loopback test servers only)."""
+        self.isql("GRANT SPARQL_UPDATE TO \"SPARQL\";\nDB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);")
+
+    def bulk_load(self, folder: Path, pattern: str) -> None:
+        """Virtuoso's bulk loader: ``ld_dir`` (files named by ``pattern`` in ``folder``), ``rdf_loader_run``,
+        then a checkpoint.  N-Quads keep their graphs; the loader's graph argument is for triples files."""
+        self.isql(f"ld_dir ('{folder}', '{pattern}', 'urn:pmkg:bulk-default');\nrdf_loader_run ();\n"
+                  "checkpoint;")
+        failed = self.isql("SELECT ll_file || ': ' || ll_error FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;")
+        lines = [ln.strip() for ln in failed.splitlines() if ": " in ln]
+        if lines:
+            raise VirtuosoError(f"bulk load failed: {'; '.join(lines)}")
+
+    def select(self, text: str, graphs: list[str] | None = None, timeout: float = 600) -> dict:
+        """SPARQL JSON results of ``text``; with ``graphs``, the dataset is those graphs (default graph: their
+        merge, named graphs: each of them), as the SPARQL protocol's ``default-graph-uri``/``named-graph-uri``."""
+        form = [("query", text)]
+        for graph in graphs or []:
+            form += [("default-graph-uri", graph), ("named-graph-uri", graph)]
+        request = urllib.request.Request(self.sparql_url, data=urllib.parse.urlencode(form).encode("utf-8"),
+                                         method="POST", headers={"Accept": "application/sparql-results+json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace").strip().splitlines()
+            raise VirtuosoError(f"HTTP {exc.code}: {' '.join(detail[:3])[:300]}") from exc
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()  # Virtuoso shuts down cleanly on SIGTERM
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@contextlib.contextmanager
+def virtuoso(folder: Path, *, load_dir: Path | None = None, buffers: int = 20000) -> Iterator[Virtuoso]:
+    """A fresh Virtuoso database in ``folder``, served on loopback while the block runs."""
+    server = Virtuoso(folder, load_dir=load_dir, buffers=buffers)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+# --- comparing answers with the embedded store (the rules of tests/test_jena.py) ----------------------------
+
+def local_cases(backend: object) -> list[tuple[str, str]]:
+    """(case, rendered text) for every local canned query with its defaults and each example, as `pmkg query`
+    renders it (SERVICE queries need the network and are left out)."""
+    from pmkg.catalogue import example_cases, load_catalogue
+    from pmkg.errors import QueryError
+    from pmkg.query import bind, render
+    out = []
+    for name, spec in load_catalogue(ROOT / "queries").items():
+        for label, given in example_cases(spec):
+            try:
+                bound = bind(spec, given, backend)
+            except QueryError:  # an example naming imported data that the curated build lacks
+                continue
+            text = render(spec, bound)
+            if "SERVICE" not in text:
+                out.append((f"{name} {label}".strip(), text))
+    return out
+
+
+def _empty_concat_unbound(row: tuple) -> tuple:
+    """Virtuoso gives GROUP_CONCAT over no values as "", Oxigraph and Jena leave it unbound (docs/engines.md)."""
+    return tuple(None if v is not None and v[0] == "parts" and not v[1] else v for v in row)
+
+
+def differences(text: str, res: dict | str, store: object) -> str | None:
+    """Why an engine's SPARQL JSON answer to ``text`` is not the embedded store's rows, or None when it is."""
+    from tests.test_jena import from_json, from_ox, normalised
+    if isinstance(res, str):
+        return res
+    ours = store.query(text, use_default_graph_as_union=True)
+    columns = [v.value for v in ours.variables]
+    mine = [_empty_concat_unbound(r) for r in normalised([[from_ox(s[c]) for c in columns] for s in ours],
+                                                         columns, text)]
+    theirs = [_empty_concat_unbound(r) for r in
+              normalised([[from_json(b.get(c)) for c in columns] for b in res["results"]["bindings"]], columns, text)]
+    if Counter(mine) != Counter(theirs):
+        only_ours = list((Counter(mine) - Counter(theirs)).elements())[:2]
+        only_theirs = list((Counter(theirs) - Counter(mine)).elements())[:2]
+        return f"{len(mine)} vs {len(theirs)} rows; only embedded {only_ours}; only the other engine {only_theirs}"
+    if re.search(r"\bORDER\s+BY\b", text, re.IGNORECASE) and mine != theirs:
+        return "same rows, different order (ORDER BY is not a total order)"
+    return None
