@@ -27,9 +27,8 @@ import pyoxigraph as ox
 import pytest
 
 from pmkg import grlc as grlc_module
-from pmkg.catalogue import QuerySpec, example_cases, load_catalogue
-from pmkg.errors import QueryError
-from pmkg.query import bind, render
+from pmkg.catalogue import QuerySpec, load_catalogue
+from pmkg.query import rendered_examples
 from pmkg.server import free_port
 from tests import oxserver
 from tests.test_jena import from_json, from_ox, normalised
@@ -135,17 +134,8 @@ def grlc_arguments(spec: QuerySpec, given: dict[str, str], bound: dict) -> dict[
 
 def cases(catalogue: dict[str, QuerySpec], backend) -> list[tuple[str, QuerySpec, str, dict[str, str]]]:
     """(case, spec, text pmkg runs, grlc arguments) for every local query (SERVICE ones need the internet)."""
-    out = []
-    for name, spec in catalogue.items():
-        for label, given in example_cases(spec):
-            try:
-                bound = bind(spec, given, backend)
-            except QueryError:  # an example naming imported data that the curated build lacks
-                continue
-            text = render(spec, bound)
-            if "SERVICE" not in text:
-                out.append((f"{name} {label}".strip(), spec, text, grlc_arguments(spec, given, bound)))
-    return out
+    return [(c.case, c.spec, c.text, grlc_arguments(c.spec, c.given, c.bound))
+            for c in rendered_examples(catalogue, backend) if "SERVICE" not in c.text]
 
 
 def test_grlc_gives_pmkg_querys_rows_for_every_example(grlc, catalogue, backend, real_build):

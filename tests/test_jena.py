@@ -17,9 +17,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from pmkg.catalogue import example_cases, load_catalogue
-from pmkg.errors import QueryError
-from pmkg.query import bind, render
+from pmkg.catalogue import load_catalogue
+from pmkg.query import rendered_examples
 from tests import jena
 
 pytestmark = [pytest.mark.slow,
@@ -84,15 +83,7 @@ def normalised(rows: list[list[Cell | None]], columns: list[str], text: str) -> 
 @pytest.fixture(scope="module")
 def rendered(backend) -> list[tuple[str, str]]:
     """(case, rendered text) for every canned query (SERVICE ones too) and case."""
-    out = []
-    for name, spec in load_catalogue(ROOT / "queries").items():
-        for label, given in example_cases(spec):
-            try:
-                bound = bind(spec, given, backend)
-            except QueryError:  # an example naming imported data that the curated build lacks
-                continue
-            out.append((f"{name} {label}".strip(), render(spec, bound)))
-    return out
+    return [(c.case, c.text) for c in rendered_examples(load_catalogue(ROOT / "queries"), backend)]
 
 
 @pytest.fixture(scope="module")

@@ -207,20 +207,10 @@ def virtuoso(folder: Path, *, load_dir: Path | None = None, buffers: int = 20000
 def local_cases(backend: object) -> list[tuple[str, str]]:
     """(case, rendered text) for every local canned query with its defaults and each example, as `pmkg query`
     renders it (SERVICE queries need the network and are left out)."""
-    from pmkg.catalogue import example_cases, load_catalogue
-    from pmkg.errors import QueryError
-    from pmkg.query import bind, render
-    out = []
-    for name, spec in load_catalogue(ROOT / "queries").items():
-        for label, given in example_cases(spec):
-            try:
-                bound = bind(spec, given, backend)
-            except QueryError:  # an example naming imported data that the curated build lacks
-                continue
-            text = render(spec, bound)
-            if "SERVICE" not in text:
-                out.append((f"{name} {label}".strip(), text))
-    return out
+    from pmkg.catalogue import load_catalogue
+    from pmkg.query import rendered_examples
+    return [(c.case, c.text) for c in rendered_examples(load_catalogue(ROOT / "queries"), backend)
+            if "SERVICE" not in c.text]
 
 
 def _empty_concat_unbound(row: tuple) -> tuple:

@@ -371,3 +371,30 @@ def run_query(spec: QuerySpec, given: dict[str, str | list[str]], backend: Backe
             result.notice = ("No paper-level data is loaded: this question needs imported bibliographic "
                              "records (`pmkg import wos FILE`); the curated graph alone has none.")
     return result
+
+
+@dataclass(frozen=True)
+class RenderedCase:
+    """One canned query case (its defaults, or one example) as ``pmkg query`` binds and renders it."""
+
+    case: str
+    spec: QuerySpec
+    given: dict[str, str]
+    bound: dict[str, Term | list[Term] | None]
+    text: str
+
+
+def rendered_examples(catalogue: dict[str, QuerySpec], backend: Backend) -> list[RenderedCase]:
+    """Every query's defaults and each example, bound and rendered; an example naming data the graph
+    lacks (an import, on the curated build) is left out.  Other engines are compared on these cases."""
+    from pmkg.catalogue import example_cases
+
+    out = []
+    for name, spec in catalogue.items():
+        for label, given in example_cases(spec):
+            try:
+                bound = bind(spec, given, backend)
+            except QueryError:
+                continue
+            out.append(RenderedCase(f"{name} {label}".strip(), spec, given, bound, render(spec, bound)))
+    return out
