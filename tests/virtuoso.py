@@ -72,8 +72,8 @@ ThreadsPerQuery = 2
 
 [HTTPServer]
 ServerPort = {host}:{http_port}
-ServerThreads = 4
-MaxClientConnections = 4
+ServerThreads = 16
+MaxClientConnections = 16
 
 [SPARQL]
 ResultSetMaxRows = 10000000
@@ -124,21 +124,27 @@ class Virtuoso:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise VirtuosoError(f"virtuoso-t exited ({self.process.returncode}): {self.last_log_line()}")
-            if self._answers():
+            # probe only once the server says it is online: a probe that times out during start-up can
+            # leave an HTTP thread of Virtuoso 7.2 stuck on its closed connection (seen: the server then
+            # stopped answering)
+            if "Server online at" in self.log_text() and self._answers():
                 return
             time.sleep(0.5)
         raise VirtuosoError(f"virtuoso-t did not answer within {wait:g} s: {self.last_log_line()}")
 
+    def log_text(self) -> str:
+        log = self.folder / "virtuoso.log"
+        return log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+
     def _answers(self) -> bool:
         try:
-            with urllib.request.urlopen(self.sparql_url + "?query=ASK%7B%7D", timeout=2) as response:
+            with urllib.request.urlopen(self.sparql_url + "?query=ASK%7B%7D", timeout=30) as response:
                 return response.status == 200
         except (urllib.error.URLError, OSError):
             return False
 
     def last_log_line(self) -> str:
-        log = self.folder / "virtuoso.log"
-        lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.is_file() else []
+        lines = self.log_text().splitlines()
         return lines[-1] if lines else ""
 
     def isql(self, statements: str, timeout: float = 3600) -> str:
@@ -165,17 +171,25 @@ class Virtuoso:
         if lines:
             raise VirtuosoError(f"bulk load failed: {'; '.join(lines)}")
 
-    def select(self, text: str, graphs: list[str] | None = None, timeout: float = 600) -> dict:
+    def select(self, text: str, graphs: list[str] | None = None, timeout: float = 120) -> dict:
         """SPARQL JSON results of ``text``; with ``graphs``, the dataset is those graphs (default graph: their
-        merge, named graphs: each of them), as the SPARQL protocol's ``default-graph-uri``/``named-graph-uri``."""
-        form = [("query", text)]
+        merge, named graphs: each of them), as the SPARQL protocol's ``default-graph-uri``/``named-graph-uri``.
+
+        Past ``timeout`` seconds Virtuoso stops the query (its ``timeout`` parameter) and answers what it has
+        with an ``X-SQL-State`` header ("anytime" results): that is an error here, not an answer."""
+        form = [("query", text), ("timeout", str(int(timeout * 1000)))]
         for graph in graphs or []:
             form += [("default-graph-uri", graph), ("named-graph-uri", graph)]
         request = urllib.request.Request(self.sparql_url, data=urllib.parse.urlencode(form).encode("utf-8"),
                                          method="POST", headers={"Accept": "application/sparql-results+json"})
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with urllib.request.urlopen(request, timeout=timeout + 60) as response:
+                if response.headers.get("X-SQL-State"):
+                    raise VirtuosoError(f"no complete answer within {timeout:g} s "
+                                        f"({response.headers.get('X-SQL-Message', 'anytime result')})")
                 return json.loads(response.read())
+        except TimeoutError as exc:
+            raise VirtuosoError(f"no answer within {timeout + 60:g} s") from exc
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace").strip().splitlines()
             raise VirtuosoError(f"HTTP {exc.code}: {' '.join(detail[:3])[:300]}") from exc
