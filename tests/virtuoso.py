@@ -68,7 +68,9 @@ DirsAllowed = ., {dir}, {load_dir}
 NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {dirty}
 CheckpointInterval = 60
-ThreadsPerQuery = 2
+ThreadsPerQuery = 1
+; (one thread per query: with 2, Virtuoso 7.2 wedged after the first queries on a quiet machine -- no CPU,
+;  neither HTTP nor SQL answering -- in 3 of 3 runs)
 
 [HTTPServer]
 ServerPort = {host}:{http_port}
