@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pmkg.safety import die_with_parent
-from pmkg.server import free_port
+from pmkg.server import answers_ask, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -139,11 +139,7 @@ class Virtuoso:
         return log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
 
     def _answers(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.sparql_url + "?query=ASK%7B%7D", timeout=30) as response:
-                return response.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
+        return answers_ask(self.sparql_url, timeout=30)
 
     def last_log_line(self) -> str:
         lines = self.log_text().splitlines()

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from pmkg.catalogue import Param, QuerySpec
+from pmkg.catalogue import Param, QuerySpec, example_cases
 from pmkg.errors import QueryError
 from pmkg.ids import ID, SEGMENT_KIND
 
@@ -387,8 +387,6 @@ class RenderedCase:
 def rendered_examples(catalogue: dict[str, QuerySpec], backend: Backend) -> list[RenderedCase]:
     """Every query's defaults and each example, bound and rendered; an example naming data the graph
     lacks (an import, on the curated build) is left out.  Other engines are compared on these cases."""
-    from pmkg.catalogue import example_cases
-
     out = []
     for name, spec in catalogue.items():
         for label, given in example_cases(spec):

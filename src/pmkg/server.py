@@ -51,6 +51,15 @@ def oxigraph_executable() -> str:
     return found
 
 
+def answers_ask(query_url: str, timeout: float) -> bool:
+    """Whether the SPARQL endpoint at ``query_url`` answers ``ASK {}`` within ``timeout`` seconds."""
+    try:
+        with urllib.request.urlopen(query_url + "?query=ASK%7B%7D", timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 def free_port(host: str = DEFAULT_BIND) -> int:
     """A TCP port that was free a moment ago on ``host``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -137,11 +146,7 @@ class OxigraphServer:
                                   hint="choose another --port") from exc
 
     def _answers(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.query_url + "?query=ASK%7B%7D", timeout=1) as response:
-                return response.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
+        return answers_ask(self.query_url, timeout=1)
 
     def _last_log_line(self) -> str:
         if self._log is None:
