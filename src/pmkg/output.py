@@ -1,4 +1,5 @@
-"""Formatting query results: table (rich), CSV (optionally with a BOM for Excel), JSON, Markdown, xlsx.
+"""Formatting query results: table (rich on a terminal, plain aligned text otherwise), CSV (optionally with
+a BOM for Excel), JSON, Markdown, xlsx.
 
 People read labels and short ids, not IRIs: a resource of the graph is shown as
 ``actor/bgi`` (its kind and id), a vocabulary term as ``pm:Cluster``.  ``iris=True``
@@ -10,12 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from pmkg.ids import ID
+from pmkg.plaintext import plain_table
 from pmkg.query import PREFIXES, Result, Value
+
+if TYPE_CHECKING:  # rich costs ~0.1 s to import and more to render: only a terminal gets it
+    from rich.table import Table
 
 FORMATS = ("table", "csv", "csv-excel", "json", "md", "xlsx")
 BINARY_FORMATS = ("xlsx",)
@@ -86,12 +89,20 @@ def to_markdown(result: Result, iris: bool = False) -> str:
 def to_table(result: Result, title: str | None = None, iris: bool = False) -> Table:
     """A rich table; every value is plain ``Text``, never markup, so a title like
     ``[in Chinese] …`` shows as written and a ``[/]`` in the data cannot crash the output."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=Text(title) if title else None, show_lines=False)
     for col in result.columns:
         table.add_column(Text(col), overflow="fold")
     for row in result.rows:
         table.add_row(*[Text(cell(v, iris)) for v in row])
     return table
+
+
+def to_plain(result: Result, title: str | None = None, iris: bool = False) -> str:
+    """The result as :func:`plain_table` text (short ids unless ``iris``)."""
+    return plain_table(result.columns, [[cell(v, iris) for v in row] for row in result.rows], title)
 
 
 def to_xlsx(result: Result, meta: dict[str, str], iris: bool = False) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import shlex
 import sys
@@ -30,6 +29,7 @@ FormatOption = typer.Option(None, "--format", "-f",
 OutOption = typer.Option(None, "--out", "-o", help="Write the result to this file (.csv, .xlsx, .json, .md).")
 IrisOption = typer.Option(False, "--iris", help="Keep full IRIs (default: short ids such as actor/bgi).")
 BomOption = typer.Option(False, "--bom", help="Start CSV with a UTF-8 byte-order mark, for Excel.")
+LIST_TITLE = "Canned queries (pmkg query NAME --describe)"
 EndpointOption = typer.Option(None, "--endpoint", help="Run on this SPARQL 1.1 endpoint instead of dist/.")
 
 
@@ -125,7 +125,7 @@ def emit(result: Result, fmt: str | None, title: str | None = None, *, out: Path
     if fmt in output.BINARY_FORMATS and out is None:
         raise QueryError(f"--format {fmt} needs --out FILE.{fmt}")
     if result.notice:
-        err_console.print(f"[yellow]note:[/yellow] {result.notice}")
+        typer.echo(f"note: {result.notice}", err=True)
     data: str | bytes
     if fmt in ("csv", "csv-excel"):
         data = output.to_csv(result, iris, bom=bom or fmt == "csv-excel")
@@ -135,26 +135,21 @@ def emit(result: Result, fmt: str | None, title: str | None = None, *, out: Path
         data = output.to_markdown(result, iris)
     elif fmt == "xlsx":
         data = output.to_xlsx(result, meta or {}, iris)
-    elif out is None:
+    elif out is None and sys.stdout.isatty():
         console.print(output.to_table(result, title, iris))
-        err_console.print(f"{len(result.rows)} row(s)")
+        typer.echo(f"{len(result.rows)} row(s)", err=True)
         return
     else:
-        data = _plain_table(result, title, iris)
+        data = output.to_plain(result, title, iris)
+        if out is None:
+            typer.echo(data, nl=False)
+            typer.echo(f"{len(result.rows)} row(s)", err=True)
+            return
     if out is None:
         typer.echo(data, nl=False)
         return
     write_file(out, data)
-    err_console.print(f"written: {out} ({len(result.rows)} row(s))", markup=False)
-
-
-def _plain_table(result: Result, title: str | None, iris: bool) -> str:
-    from rich.console import Console
-
-    from pmkg import output
-    buf = Console(record=True, width=200, file=io.StringIO())
-    buf.print(output.to_table(result, title, iris))
-    return buf.export_text()
+    typer.echo(f"written: {out} ({len(result.rows)} row(s))", err=True)
 
 
 def write_file(out: Path, data: str | bytes) -> None:
@@ -209,15 +204,28 @@ def describe(spec: QuerySpec) -> str:
     return "\n".join(lines)
 
 
+def list_rows(catalogue: dict[str, QuerySpec]) -> list[list[str]]:
+    return [[spec.name, spec.summary, ", ".join(p.name for p in spec.params)] for spec in catalogue.values()]
+
+
+def print_list(catalogue: dict[str, QuerySpec]) -> None:
+    """The catalogue as a rich table on a terminal, else as plain aligned text (no rich import)."""
+    if sys.stdout.isatty():
+        console.print(list_table(catalogue))
+        return
+    from pmkg.plaintext import plain_table
+    typer.echo(plain_table(["name", "summary", "parameters"], list_rows(catalogue), LIST_TITLE), nl=False)
+
+
 def list_table(catalogue: dict[str, QuerySpec]) -> Table:
     from rich.table import Table
 
-    table = Table(title="Canned queries (pmkg query NAME --describe)", show_lines=False)
+    table = Table(title=LIST_TITLE, show_lines=False)
     table.add_column("name", no_wrap=True)
     table.add_column("summary")
     table.add_column("parameters")
-    for spec in catalogue.values():
-        table.add_row(spec.name, spec.summary, ", ".join(p.name for p in spec.params))
+    for row in list_rows(catalogue):
+        table.add_row(*row)
     return table
 
 
@@ -242,7 +250,7 @@ def register(app: typer.Typer) -> None:
         from pmkg.catalogue import load_catalogue
         catalogue = load_catalogue(project_paths(root).root / "queries")
         if list_ or not name:
-            console.print(list_table(catalogue))
+            print_list(catalogue)
             return
         if name == "describe":
             if not target:
