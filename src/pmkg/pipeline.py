@@ -380,13 +380,26 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     mapped = timed("map", map_kg, kg)
     lines = Lines.of(mapped)
     asserted = [t for part in (mapped.graphs, mapped.provenance) for ts in part.values() for t in ts]
+    # facts many queries need (a thing's places and region), from the asserted graph and the ontology
+    facts = timed("materialise", materialise, materialise_input([*ontology(), *asserted]))
+
+    def checked(inferred_types: set) -> tuple[ShaclReport, bool, set]:
+        """pySHACL's report on the asserted graph with these types (and whether it was reused), and the
+        partner evidence (text similarity, topic weights) from the same facts - only for a graph that is
+        written: it checks nothing, so `pmkg validate` does without it."""
+        report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *inferred_types], mapped,
+                            lines, inferred_types, cache)
+        evidence = (timed("similarity", partner_evidence, [*ontology(), *asserted, *inferred_types, *facts])
+                    if write else set())
+        return report, hit, evidence
+
     types: set | None = set()
     if run_reasoner:
         given = hermit_pairs(paths, lines)
         key, types = timed("reason", _reason_cached, paths, lines, given)
         cached += ["reason"] * (types is not None)
-    if types is None:  # HermiT runs beside pySHACL, which checks a prediction of HermiT's answer
-        from pmkg.reason import rdfs_types, reason
+    if types is None:  # HermiT (Java: the other core) runs beside pySHACL and the partner evidence,
+        from pmkg.reason import rdfs_types, reason  # which use a prediction of HermiT's answer
         graph = ontology()  # parsed before the threads share it
         predicted = rdfs_types(graph, mapped)
         hermit_data = [t for t, _line in given]
@@ -395,24 +408,17 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
             predicted = timed("reason", reason, graph, mapped, hermit_data)[0]
         wait = _in_thread(lambda: predicted if len(asserted) > PARALLEL_MAX_TRIPLES
                           else timed("reason", reason, graph, mapped, hermit_data)[0])
-        report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *predicted], mapped, lines,
-                            predicted, cache)
+        report, hit, evidence = checked(predicted)
         note("reason")
         types = wait()
         _remember_reasoning(key, types, cache)
-        if types != predicted:  # the prediction was wrong: validate what HermiT says
-            report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *types], mapped,
-                                lines, types, cache)
+        if types != predicted:  # the prediction was wrong: validate and derive from what HermiT says
+            report, hit, evidence = checked(types)
     else:
         if run_reasoner:
             _remember_reasoning(key, types, cache)
-        report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *types], mapped, lines,
-                            types, cache)
+        report, hit, evidence = checked(types)
     cached += ["validate"] * hit
-    # facts many queries need (a thing's places and region), from the asserted graph and the ontology
-    facts = timed("materialise", materialise, materialise_input([*ontology(), *asserted]))
-    # partner evidence (text similarity, topic weights) for the partner suggestions, from the same facts
-    evidence = timed("similarity", partner_evidence, [*ontology(), *asserted, *types, *facts])
     inferred = types | facts | evidence
     if report.violations:
         raise ValidationFailed(f"{len(report.violations)} SHACL violation(s)", problems=report.violations)
@@ -421,6 +427,8 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     from pmkg.store import nt_lines
     lines.inferred = nt_lines(inferred)
     summary = _summary(kg, mapped, lines, (types, facts, evidence), report.warnings)
+    if not write:
+        summary["partner_evidence"] = None  # not computed
     previous = read_manifest(paths.dist)
     digests = input_digests(paths)
     nt = old_nt = None

@@ -108,9 +108,10 @@ def inferred_text(summary: dict) -> str:
     """The inferred graph's parts, counted apart (a build.json from before they were has the total only)."""
     if "inferred_types" not in summary:
         return f"{summary['inferred']:,} inferred"
+    evidence = summary["partner_evidence"]  # None: not computed (`pmkg validate` writes no graph)
     return (f"inferred: {summary['inferred_types']:,} types by HermiT, "
-            f"{summary['materialised']:,} place and topic facts, "
-            f"{summary['partner_evidence']:,} partner-evidence triples")
+            f"{summary['materialised']:,} place and topic facts"
+            + (f", {evidence:,} partner-evidence triples" if evidence is not None else ""))
 
 
 def summary_lines(result: BuildResult, seconds: float, written: Path | None) -> list[str]:
