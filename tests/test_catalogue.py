@@ -142,3 +142,23 @@ def test_a_parameter_left_unbound_means_its_default(name: str, backend):
     unbound_rows = [[str(t) if t is not None else None for t in row] for row in backend.store.query(
         render(spec, unset), use_default_graph_as_union=True)]
     assert unbound_rows == rows
+
+
+def test_load_query_parses_that_query_alone(tmp_path):
+    """`pmkg query NAME` parses NAME.rq only: another file's broken header is `--list`'s error, not NAME's."""
+    from pmkg.catalogue import load_query, query_files
+    folder = tmp_path / "queries"
+    folder.mkdir()
+    for name in ("actors", "actor-counts"):
+        (folder / f"{name}.rq").write_text((ROOT / "queries" / f"{name}.rq").read_text(encoding="utf-8"),
+                                           encoding="utf-8")
+    (folder / "broken.rq").write_text("#+ summary: [unclosed\nSELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    assert sorted(query_files(folder)) == ["actor-counts", "actors", "broken"]
+    spec, real = load_query(folder, "actors"), parse_query_file(ROOT / "queries" / "actors.rq")
+    assert spec is not None and (spec.name, spec.params, spec.text) == (real.name, real.params, real.text)
+    assert load_query(folder, "nosuch") is None
+    assert load_query(folder, "../queries/actors") is None  # a name, never a path
+    with pytest.raises(QueryError, match="malformed"):
+        load_catalogue(folder)
+    with pytest.raises(QueryError, match="malformed"):
+        load_query(folder, "broken")

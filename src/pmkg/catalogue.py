@@ -142,7 +142,18 @@ def example_cases(spec: QuerySpec) -> list[tuple[str, dict[str, str]]]:
     return out
 
 
-def load_catalogue(folder: Path) -> dict[str, QuerySpec]:
+def query_files(folder: Path) -> dict[str, Path]:
+    """The catalogue's files by query name."""
     if not folder.is_dir():
         raise QueryError(f"no query folder at {folder}")
-    return {p.stem: parse_query_file(p) for p in sorted(folder.glob("*.rq"))}
+    return {p.stem: p for p in sorted(folder.glob("*.rq"))}
+
+
+def load_catalogue(folder: Path) -> dict[str, QuerySpec]:
+    return {name: parse_query_file(path) for name, path in query_files(folder).items()}
+
+
+def load_query(folder: Path, name: str) -> QuerySpec | None:
+    """One query of the catalogue (None if there is none of that name), without parsing the others."""
+    path = query_files(folder).get(name)
+    return parse_query_file(path) if path else None

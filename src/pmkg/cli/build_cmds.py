@@ -8,9 +8,12 @@ each) and where the full list is.  ``-v`` adds the tables and every warning,
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import textwrap
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +32,20 @@ WIDTH = 100
 VerboseOption = typer.Option(False, "--verbose", "-v", help="Also the tables per class and source, the stage "
                              "timings and every warning.")
 QuietOption = typer.Option(False, "--quiet", "-q", help="Nothing but errors.")
+# The build makes millions of small, mostly acyclic objects (terms, triples, lines): with Python's default
+# thresholds (700, 10, 10) the cyclic collector rescans them again and again - ~0.4 s of a 2 s validate.
+BUILD_GC_THRESHOLDS = (100_000, 50, 100)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the block with :data:`BUILD_GC_THRESHOLDS`, then restore the thresholds."""
+    before = gc.get_threshold()
+    gc.set_threshold(*BUILD_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def run_build(root: Path, *, write: bool, reason: bool, quiet: bool = False, verbose: bool = False) -> BuildResult:
@@ -41,9 +58,10 @@ def run_build(root: Path, *, write: bool, reason: bool, quiet: bool = False, ver
         def note(stage: str) -> None:
             if verbose:
                 typer.echo(f"… {stage}", err=True)
-        return build(paths, write=write, run_reasoner=reason, progress=note)
+        with fewer_collections():
+            return build(paths, write=write, run_reasoner=reason, progress=note)
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+    with fewer_collections(), Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as progress:
         task = progress.add_task("starting", total=len(stages))
 

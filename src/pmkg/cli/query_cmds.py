@@ -247,18 +247,18 @@ def register(app: typer.Typer) -> None:
         root: Path = RootOption,
     ) -> None:
         """Run a canned query from queries/ on the built graph (or --endpoint)."""
-        from pmkg.catalogue import load_catalogue
-        catalogue = load_catalogue(project_paths(root).root / "queries")
+        from pmkg.catalogue import load_catalogue, load_query
+        folder = project_paths(root).root / "queries"
         if list_ or not name:
-            print_list(catalogue)
+            print_list(load_catalogue(folder))
             return
         if name == "describe":
             if not target:
                 raise QueryError("usage: pmkg query describe NAME")
             name, describe_ = target, True
-        if name not in catalogue:
+        spec = load_query(folder, name)  # only this one is parsed
+        if spec is None:
             raise QueryError(f"no canned query '{name}'", hint="`pmkg query --list` shows the catalogue")
-        spec = catalogue[name]
         if describe_:
             from rich.markdown import Markdown
             console.print(Markdown(describe(spec)))
