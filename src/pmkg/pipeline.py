@@ -211,8 +211,8 @@ def hermit_pairs(paths: Paths, lines: Lines) -> list[tuple[Triple, str]]:
 def _reason_key(paths: Paths, lines: Lines, given: list[tuple[Triple, str]]) -> str | None:
     if lines.blank:
         return None
-    return triples_key(f"hermit owlready2 {version('owlready2')} needed-triples", [paths.ontology],
-                       [[line for _t, line in given]])
+    label = f"hermit (owlready2 {version('owlready2')} jar, called directly) needed-triples"
+    return triples_key(label, [paths.ontology], [[line for _t, line in given]])
 
 
 def _reason_cached(paths: Paths, lines: Lines, given: list[tuple[Triple, str]]) -> tuple[str | None, set | None]:
