@@ -168,7 +168,7 @@ class AffiliationMatcher:
         return []
 
     def _narrow(self, hit: _Hit, country: str | None, cities: set[str]) -> list[str]:
-        ids = list(dict.fromkeys(self._current(i) for i in hit.ids if self.ix.orgs[i].status != "withdrawn"))
+        ids = list(dict.fromkeys(c for i in hit.ids if self.ix.orgs[(c := self._current(i))].status != "withdrawn"))
         if country:  # WoS writes "Hong Kong, Peoples R China"; ROR has Hong Kong and Macau apart
             accepted = {country, None} | ({"HK", "MO"} if country == "CN" else set())
             ids = [i for i in ids if self.ix.orgs[i].country in accepted]
@@ -184,6 +184,9 @@ class AffiliationMatcher:
         if len(ids) > 1:
             active = [i for i in ids if self.ix.orgs[i].status == "active"]
             ids = active or ids
+        if len(ids) > 1:  # "University of Freiburg": the one whose display name it is, not the one it is an alias of
+            own = [i for i in ids if name_key(self.ix.orgs[i].name) == name_key(hit.text) and not UNIT.match(hit.text)]
+            ids = own if len(own) == 1 else ids
         if len(hit.ids) > 1:  # a name several organisations share, one left in the country: not in another city
             ids = [i for i in ids if not self._elsewhere(i, hit, cities)]
         return ids
@@ -249,9 +252,10 @@ class AffiliationMatcher:
         return Match(kept, round(score, 3), method, evidence, units)
 
     def _current(self, org_id: str) -> str:
-        """An inactive record replaced by exactly one successor in the dump: the successor."""
+        """An inactive or withdrawn record replaced by exactly one successor in the dump: the successor
+        ("Harvard Medical School", withdrawn into Harvard University)."""
         org = self.ix.orgs[org_id]
-        if org.status != "active" and len(org.successors) == 1 and org.successors[0] in self.ix.orgs:
+        if org.status == "withdrawn" and len(org.successors) == 1 and org.successors[0] in self.ix.orgs:
             return org.successors[0]
         return org_id
 
