@@ -99,6 +99,7 @@ class RorIndex:
     cities: dict[str, set[str]]        # city key -> country codes
     countries: dict[str, str]          # country name key -> ISO code
     source: str = ""
+    vocabulary: set[str] = field(default_factory=set)  # every word of an organisation's name (typo correction)
 
 
 @dataclass
@@ -202,6 +203,7 @@ def build_ror(path: Path) -> RorIndex:
     by_bag: dict[str, list[str]] = {}
     by_acronym: dict[str, list[str]] = {}
     cities: dict[str, set[str]] = {}
+    vocabulary: set[str] = set()
     for org in orgs.values():
         for city in org.cities:
             if org.country and name_key(city):
@@ -210,12 +212,13 @@ def build_ror(path: Path) -> RorIndex:
         for name in dict.fromkeys([org.name, *org.names]):
             if not latin(name) or name_key(name) in cities or name_key(name) in countries:
                 continue  # a name that is only a place ("New York City", "Milan") names no organisation
+            vocabulary.update(words(name))
             for table, k in ((by_key, name_key(name)), (by_bag, bag_key(name))):
                 if k and org.id not in table.setdefault(k, []):
                     table[k].append(org.id)
         for acronym in org.acronyms:
             by_acronym.setdefault(acronym.strip(), []).append(org.id)
-    return RorIndex(orgs, by_key, by_bag, by_acronym, cities, countries)
+    return RorIndex(orgs, by_key, by_bag, by_acronym, cities, countries, vocabulary=vocabulary)
 
 
 # ---- reading the Funder Registry and the crosswalk ----

@@ -31,6 +31,9 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from pmkg.importers.names import is_generic, reorder_of, words
 from pmkg.registry.index import FunderIndex, RorIndex, name_key
 
@@ -38,6 +41,7 @@ SEGMENT_SPLIT = re.compile(r"\s*(?:[,;/]|\s-\s|\s–\s|\(|\)|\[|\]|\|)\s*")
 GLUED = re.compile(r"(?<=[a-z]{4})(?=[A-ZÀ-Ý][a-zà-ÿ])")  # "EngineeringNanjing University": a lost separator
 ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Z0-9&-]*$")
 MAX_WINDOW = 14
+MIN_TYPO_WORD = 5  # a shorter word one letter from another is too often another word
 ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth", "7": "seventh",
             "8": "eighth", "9": "ninth", "10": "tenth"}
 UNIT = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|institute|laboratory|lab|center|centre|"
@@ -66,15 +70,19 @@ class _Hit:
     text: str
 
 
+FOOTNOTE = re.compile(r"(^|[;,]\s*)\d{1,2}(?=[A-Z][a-z])")  # "1West Virginia Univ.", "2Monash University"
+
+
 def clean(text: str) -> str:
     text = re.sub(r"<[^>]{1,10}>", " ", html.unescape(text))
-    return re.sub(r"\s+", " ", text).strip()
+    return FOOTNOTE.sub(r"\1", re.sub(r"\s+", " ", text).strip())
 
 
 class AffiliationMatcher:
     def __init__(self, index: RorIndex) -> None:
         self.ix = index
         self._memo: dict[str, Match] = {}
+        self._by_len: dict[int, list[str]] | None = None
 
     def match(self, text: str) -> Match:
         if text not in self._memo:
@@ -136,18 +144,46 @@ class AffiliationMatcher:
             if bag in self.ix.by_bag:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_bag[bag]), "words", seg))
                 continue
+            found = len(hits)
             for i in range(len(ws)):
                 for j in range(min(len(ws), i + MAX_WINDOW), i + 1, -1):
                     k = "".join(ws[i:j])
                     if k in self.ix.by_key:
                         hits.append(_Hit(s, i, j, list(self.ix.by_key[k]), "window", " ".join(ws[i:j])))
                         break
+            if len(hits) == found and (near := self._near(ws)):
+                hits.append(_Hit(s, 0, len(ws), list(self.ix.by_key[near]), "typo", seg))
         return _outermost(hits)
+
+    def _near(self, ws: list[str]) -> str | None:
+        """The segment's name key with each word that no ROR name uses replaced by the one such word a typo away
+        (a letter added, dropped, changed, or two swapped: "Kyusyu University", "Pulmonary Diseases Hosptial"),
+        when the corrected name is an organisation's."""
+        vocab = self.ix.vocabulary
+        if len(ws) < 2:  # one word a letter from a name is mostly another word ("kjacobs", an e-mail user)
+            return None
+        if self._by_len is None:
+            self._by_len = {}
+            for w in vocab:
+                self._by_len.setdefault(len(w), []).append(w)
+        fixed = []
+        for w in ws:
+            if w in vocab or len(w) < MIN_TYPO_WORD or not w.isalpha():
+                fixed.append(w)
+                continue
+            near = [k for n in (len(w) - 1, len(w), len(w) + 1)
+                    for k, _, _ in process.extract(w, self._by_len.get(n, []), scorer=OSA.distance, score_cutoff=1,
+                                                    limit=2)]
+            if len(near) != 1:
+                return None
+            fixed.append(near[0])
+        key = "".join(fixed)
+        return key if fixed != ws and key in self.ix.by_key else None
 
     def _with_city(self, ws: list[str], after: list[str]) -> list[str]:
         """A name shared by several organisations, made one by the city segment after it: "National
         Institute of Technology, Durgapur" = "National Institute of Technology Durgapur"."""
-        city = "".join(after)
+        city = "".join(w for w in after if not w.isdigit())  # "Beijing 102200"
         if city not in self.ix.cities:
             return []
         return list(self.ix.by_key.get("".join(ws) + city, []))
@@ -244,7 +280,7 @@ class AffiliationMatcher:
         if not kept:
             return Match([], 0.0, "none")
         methods = [chosen[i].method for i in kept]
-        score = min({"segment": 1.0, "words": 0.9, "window": 0.9, "acronym": 0.8}[m] for m in methods)
+        score = min({"segment": 1.0, "words": 0.9, "window": 0.9, "acronym": 0.8, "typo": 0.8}[m] for m in methods)
         if country is None:
             score *= 0.9
         method = "+".join(dict.fromkeys(methods))
