@@ -31,7 +31,6 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from pmkg.importers.names import is_generic, reorder_of, words
@@ -82,7 +81,8 @@ class AffiliationMatcher:
     def __init__(self, index: RorIndex) -> None:
         self.ix = index
         self._memo: dict[str, Match] = {}
-        self._by_len: dict[int, list[str]] | None = None
+        self._deletes: dict[str, list[str]] | None = None
+        self._fixes: dict[str, str] = {}
 
     def match(self, text: str) -> Match:
         if text not in self._memo:
@@ -144,41 +144,51 @@ class AffiliationMatcher:
             if bag in self.ix.by_bag:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_bag[bag]), "words", seg))
                 continue
-            found = len(hits)
-            for i in range(len(ws)):
-                for j in range(min(len(ws), i + MAX_WINDOW), i + 1, -1):
-                    k = "".join(ws[i:j])
-                    if k in self.ix.by_key:
-                        hits.append(_Hit(s, i, j, list(self.ix.by_key[k]), "window", " ".join(ws[i:j])))
-                        break
-            if len(hits) == found and (near := self._near(ws)):
-                hits.append(_Hit(s, 0, len(ws), list(self.ix.by_key[near]), "typo", seg))
+            windows = self._windows(s, ws, "window")
+            if not windows and (fixed := self._corrected(ws)):
+                if "".join(fixed) in self.ix.by_key:
+                    windows = [_Hit(s, 0, len(ws), list(self.ix.by_key["".join(fixed)]), "typo", seg)]
+                else:
+                    windows = self._windows(s, fixed, "typo")
+            hits += windows
         return _outermost(hits)
 
-    def _near(self, ws: list[str]) -> str | None:
-        """The segment's name key with each word that no ROR name uses replaced by the one such word a typo away
-        (a letter added, dropped, changed, or two swapped: "Kyusyu University", "Pulmonary Diseases Hosptial"),
-        when the corrected name is an organisation's."""
+    def _fix(self, word: str) -> str:
+        """The one vocabulary word one typo from ``word`` (else ``word``), through an index of the words with one
+        letter deleted (SymSpell's idea), checked by rapidfuzz's optimal-string-alignment distance."""
+        if word not in self._fixes:
+            if self._deletes is None:
+                self._deletes = {}
+                for w in self.ix.vocabulary:
+                    if len(w) >= MIN_TYPO_WORD - 1:
+                        for d in {w[:i] + w[i + 1:] for i in range(len(w))} | {w}:
+                            self._deletes.setdefault(d, []).append(w)
+            seen = {c for d in {word[:i] + word[i + 1:] for i in range(len(word))} | {word}
+                    for c in self._deletes.get(d, [])}
+            near = [c for c in seen if OSA.distance(word, c) == 1]
+            self._fixes[word] = near[0] if len(near) == 1 else word
+        return self._fixes[word]
+
+    def _windows(self, s: int, ws: list[str], method: str) -> list[_Hit]:
+        """Runs of consecutive words that are a name, the longest from each start."""
+        hits = []
+        for i in range(len(ws)):
+            for j in range(min(len(ws), i + MAX_WINDOW), i + 1, -1):
+                k = "".join(ws[i:j])
+                if k in self.ix.by_key:
+                    hits.append(_Hit(s, i, j, list(self.ix.by_key[k]), method, " ".join(ws[i:j])))
+                    break
+        return hits
+
+    def _corrected(self, ws: list[str]) -> list[str] | None:
+        """The segment's words with each word that no ROR name uses replaced by the one such word a typo away
+        (a letter added, dropped, changed, or two swapped: "Indraprashtha", "University of Datyon"),
+        or None when nothing changed or a word has no single correction."""
         vocab = self.ix.vocabulary
         if len(ws) < 2:  # one word a letter from a name is mostly another word ("kjacobs", an e-mail user)
             return None
-        if self._by_len is None:
-            self._by_len = {}
-            for w in vocab:
-                self._by_len.setdefault(len(w), []).append(w)
-        fixed = []
-        for w in ws:
-            if w in vocab or len(w) < MIN_TYPO_WORD or not w.isalpha():
-                fixed.append(w)
-                continue
-            near = [k for n in (len(w) - 1, len(w), len(w) + 1)
-                    for k, _, _ in process.extract(w, self._by_len.get(n, []), scorer=OSA.distance, score_cutoff=1,
-                                                    limit=2)]
-            if len(near) != 1:
-                return None
-            fixed.append(near[0])
-        key = "".join(fixed)
-        return key if fixed != ws and key in self.ix.by_key else None
+        fixed = [w if w in vocab or len(w) < MIN_TYPO_WORD or not w.isalpha() else self._fix(w) for w in ws]
+        return fixed if fixed != ws else None
 
     def _with_city(self, ws: list[str], after: list[str]) -> list[str]:
         """A name shared by several organisations, made one by the city segment after it: "National
