@@ -45,6 +45,8 @@ ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fift
             "8": "eighth", "9": "ninth", "10": "tenth"}
 UNIT = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|institute|laboratory|lab|center|centre|"
                   r"section|unit|state key laboratory|key laboratory|graduate school|college)\b", re.IGNORECASE)
+ORG_WORDS = frozenset(words("university institute hospital college academy school centre center laboratory "
+                             "council foundation society clinic agency ministry corporation company"))
 US_STATES = frozenset(re.findall(r"[A-Z]{2}", "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI "
                                              "MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT "
                                              "VT VA WA WV WI WY DC"))
@@ -145,6 +147,8 @@ class AffiliationMatcher:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_bag[bag]), "words", seg))
                 continue
             windows = self._windows(s, ws, "window")
+            if UNIT.match(seg):  # "Department of Molecular Microbiology": the words after the unit are its subject
+                windows = [h for h in windows if h.start != 1 or ORG_WORDS & set(ws[h.start:h.end])]
             if not windows and (fixed := self._corrected(ws)):
                 if "".join(fixed) in self.ix.by_key:
                     windows = [_Hit(s, 0, len(ws), list(self.ix.by_key["".join(fixed)]), "typo", seg)]
@@ -218,6 +222,8 @@ class AffiliationMatcher:
         if country:  # WoS writes "Hong Kong, Peoples R China"; ROR has Hong Kong and Macau apart
             accepted = {country, None} | ({"HK", "MO"} if country == "CN" else set())
             ids = [i for i in ids if self.ix.orgs[i].country in accepted]
+        if name_key(hit.text).removesuffix("city") in self.ix.cities:  # "New York City": the place, not its government
+            ids = [i for i in ids if "government" not in self.ix.orgs[i].types]
         in_city = [i for i in ids if cities & {name_key(c) for c in self.ix.orgs[i].cities}]
         if hit.method == "acronym":
             # an acronym of a government is mostly a state in the address ("Canberra, ACT, Australia")
