@@ -47,6 +47,8 @@ UNIT = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|insti
                   r"section|unit|state key laboratory|key laboratory|graduate school|college)\b", re.IGNORECASE)
 ORG_WORDS = frozenset(words("university institute hospital college academy school centre center laboratory "
                              "council foundation society clinic agency ministry corporation company"))
+SCHOOL = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|section|graduate school|college) of\b",
+                    re.IGNORECASE)
 US_STATES = frozenset(re.findall(r"[A-Z]{2}", "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI "
                                              "MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT "
                                              "VT VA WA WV WI WY DC"))
@@ -222,6 +224,8 @@ class AffiliationMatcher:
         if country:  # WoS writes "Hong Kong, Peoples R China"; ROR has Hong Kong and Macau apart
             accepted = {country, None} | ({"HK", "MO"} if country == "CN" else set())
             ids = [i for i in ids if self.ix.orgs[i].country in accepted]
+        if SCHOOL.match(hit.text) and len(ids) == 1 and name_key(self.ix.orgs[ids[0]].name) != name_key(hit.text):
+            ids = []  # "Graduate School of Engineering", an alias of a French school, names a school of any university
         if name_key(hit.text).removesuffix("city") in self.ix.cities:  # "New York City": the place, not its government
             ids = [i for i in ids if "government" not in self.ix.orgs[i].types]
         in_city = [i for i in ids if cities & {name_key(c) for c in self.ix.orgs[i].cities}]
