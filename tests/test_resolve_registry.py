@@ -199,6 +199,18 @@ SESSION4 = [
     # ... but a word ROR names use is never 'corrected' into another: Indian is not Indiana
     ("test_known_word_is_not_corrected_into_another", "Indian Institute of Technology, ISM, Dhanbad", set()),
     ("test_single_word_is_not_corrected", "kjacobs, Harvard", set()),
+    # a teaching hospital written just before the university ROR relates it to is the university's unit
+    ("test_hospital_before_its_related_university_is_a_unit",
+     "Department of Radiology, Shengjing Hospital, China Medical University, Shenyang, China", {"032d4f246"}),
+    # a city's name is not its government
+    ("test_city_name_is_not_its_government", "a  Barnard College, Columbia University ,  New York City ,  USA",
+     {"00hj8s172", "04rt94r53"}),
+    # 'Graduate School of Engineering' is an alias of ESIGELEC (France), and a school of any university
+    ("test_school_of_matched_as_an_alias_is_no_organisation",
+     "Department of Materials Science, Graduate School of Engineering, Tohoku University", {"01dq60k83"}),
+    # the subject of a department is not the organisation that has it for a name
+    ("test_department_subject_is_no_organisation",
+     "Department of Molecular Microbiology Washington University in St. Louis, St. Louis, MO, USA", {"01yc7t268"}),
 ]
 
 

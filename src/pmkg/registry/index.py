@@ -66,6 +66,7 @@ class Org:
     parents: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
     successors: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)   # ROR "related" records (a university's hospitals)
     fundref: list[str] = field(default_factory=list)   # Crossref funder ids (no 10.13039/ prefix)
 
     @property
@@ -140,6 +141,7 @@ def org_v1(r: dict) -> tuple[Org, str | None]:
                country=country.get("country_code"), cities=cities,
                types=[t.lower() for t in r.get("types") or []], status=r.get("status") or "active",
                parents=rel.get("parent", []), children=rel.get("child", []), successors=rel.get("successor", []),
+               related=rel.get("related", []),
                fundref=_all((ext.get("FundRef") or {}).get("all"))), country.get("country_name")
 
 
@@ -154,6 +156,7 @@ def org_v2(r: dict) -> tuple[Org, str | None]:
                country=geo[0].get("country_code") if geo else None, cities=[g["name"] for g in geo if g.get("name")],
                types=[t.lower() for t in r.get("types") or []], status=r.get("status") or "active",
                parents=rel.get("parent", []), children=rel.get("child", []), successors=rel.get("successor", []),
+               related=rel.get("related", []),
                fundref=ext.get("fundref", [])), geo[0].get("country_name") if geo else None
 
 

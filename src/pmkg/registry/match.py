@@ -291,7 +291,7 @@ class AffiliationMatcher:
         units: list[str] = []
         for i in chosen:
             ancestors = self._ancestors(i)
-            if ancestors & matched:
+            if ancestors & matched or self._hospital_of(i, chosen, segments):
                 units.append(i)
                 continue  # a unit of an organisation also named: the organisation (ROR's gold sets label it)
             if ancestors and UNIT.match(self.ix.orgs[i].name):
@@ -306,6 +306,21 @@ class AffiliationMatcher:
         method = "+".join(dict.fromkeys(methods))
         evidence = [f"{chosen[i].text!r} = {self.ix.orgs[i].name!r}" for i in kept]
         return Match(kept, round(score, 3), method, evidence, units)
+
+    def _hospital_of(self, org_id: str, chosen: dict[str, _Hit], segments: list[str]) -> bool:
+        """A hospital written just before a university ROR relates it to: "Shengjing Hospital, China Medical
+        University" (a teaching hospital, ROR's gold sets mostly label the university): kept as a unit."""
+        org = self.ix.orgs[org_id]
+        if "healthcare" not in org.types:
+            return False
+        seg = chosen[org_id].seg
+        for other, hit in chosen.items():
+            uni = self.ix.orgs[other]
+            between = segments[seg + 1:hit.seg]
+            if ("education" in uni.types and (other in org.related or org_id in uni.related)
+                    and hit.seg > seg and all(ACRONYM.match(b) for b in between) and len(between) <= 1):
+                return True
+        return False
 
     def _current(self, org_id: str) -> str:
         """An inactive or withdrawn record replaced by exactly one successor in the dump: the successor
