@@ -210,7 +210,8 @@ SESSION4 = [
      "Department of Materials Science, Graduate School of Engineering, Tohoku University", {"01dq60k83"}),
     # the subject of a department is not the organisation that has it for a name
     ("test_department_subject_is_no_organisation",
-     "Department of Molecular Microbiology; Washington University in St. Louis; St. Louis Missouri 63110", {"01yc7t268"}),
+     "Department of Molecular Microbiology; Washington University in St. Louis; St. Louis Missouri 63110",
+     {"01yc7t268"}),
 ]
 
 
