@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA
 
 from pmkg.importers.names import is_generic, reorder_of, words
-from pmkg.registry.index import FunderIndex, RorIndex, name_key
+from pmkg.registry.index import FunderIndex, RorIndex, name_key, typo_table
 
 SEGMENT_SPLIT = re.compile(r"\s*(?:[,;/]|\s-\s|\s–\s|\(|\)|\[|\]|\|)\s*")
 GLUED = re.compile(r"(?<=[a-z]{4})(?=[A-ZÀ-Ý][a-zà-ÿ])")  # "EngineeringNanjing University": a lost separator
@@ -85,7 +85,6 @@ class AffiliationMatcher:
     def __init__(self, index: RorIndex) -> None:
         self.ix = index
         self._memo: dict[str, Match] = {}
-        self._deletes: dict[str, list[str]] | None = None
         self._fixes: dict[str, str] = {}
 
     def match(self, text: str) -> Match:
@@ -160,17 +159,12 @@ class AffiliationMatcher:
         return _outermost(hits)
 
     def _fix(self, word: str) -> str:
-        """The one vocabulary word one typo from ``word`` (else ``word``), through an index of the words with one
-        letter deleted (SymSpell's idea), checked by rapidfuzz's optimal-string-alignment distance."""
+        """The one vocabulary word one typo from ``word`` (else ``word``), through :func:`typo_table`, checked by
+        rapidfuzz's optimal-string-alignment distance."""
         if word not in self._fixes:
-            if self._deletes is None:
-                self._deletes = {}
-                for w in self.ix.vocabulary:
-                    if len(w) >= MIN_TYPO_WORD - 1:
-                        for d in {w[:i] + w[i + 1:] for i in range(len(w))} | {w}:
-                            self._deletes.setdefault(d, []).append(w)
+            table = typo_table(self.ix, MIN_TYPO_WORD - 1)
             seen = {c for d in {word[:i] + word[i + 1:] for i in range(len(word))} | {word}
-                    for c in self._deletes.get(d, [])}
+                    for c in table.get(d, [])}
             near = [c for c in seen if OSA.distance(word, c) == 1]
             self._fixes[word] = near[0] if len(near) == 1 else word
         return self._fixes[word]
