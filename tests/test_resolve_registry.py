@@ -212,6 +212,12 @@ SESSION4 = [
     ("test_department_subject_is_no_organisation",
      "Department of Molecular Microbiology; Washington University in St. Louis; St. Louis Missouri 63110",
      {"01yc7t268"}),
+    # a university's name followed by "of ...": a longer name (abbreviated here), not that university
+    ("test_university_name_continued_by_of_is_a_longer_name",
+     "School of Computer Sci. & Eng., Nanjing University of Sci. & Tech., Nanjing, China", set()),
+    ("test_university_of_the_ministry_is_that_university",
+     "Ural State Medical University of the Ministry of Health of Russian Federation, Yekaterinburg, Russia",
+     {"00fycgp36"}),
 ]
 
 

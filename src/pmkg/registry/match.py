@@ -49,6 +49,7 @@ ORG_WORDS = frozenset(words("university institute hospital college academy schoo
                              "council foundation society clinic agency ministry corporation company"))
 SCHOOL = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|section|graduate school|college) of\b",
                     re.IGNORECASE)
+LONGER_UNIVERSITY = re.compile(r"\bUniv(?:ersity|\.)?\s+(?:of|for)\s+(?!the\b)", re.IGNORECASE)
 US_STATES = frozenset(re.findall(r"[A-Z]{2}", "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI "
                                              "MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT "
                                              "VT VA WA WV WI WY DC"))
@@ -148,6 +149,8 @@ class AffiliationMatcher:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_bag[bag]), "words", seg))
                 continue
             windows = self._windows(s, ws, "window")
+            if LONGER_UNIVERSITY.search(seg):  # "Nanjing University of Sci. & Tech." is not Nanjing University
+                windows = [h for h in windows if h.end == len(ws) or ws[h.end - 1] != "univ"]
             if UNIT.match(seg):  # "Department of Molecular Microbiology": the words after the unit are its subject
                 windows = [h for h in windows if h.start != 1 or ORG_WORDS & set(ws[h.start:h.end])]
             if not windows and (fixed := self._corrected(ws)):
