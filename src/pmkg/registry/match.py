@@ -19,10 +19,13 @@ Affiliations (``AffiliationMatcher``), deterministic and offline:
 5. a unit whose parent organisation is named too is left out of ``ids`` (ROR's
    gold sets label the organisation) and listed in ``units`` (the import points
    at it, so the hierarchy keeps its depth); a name shared by several units is
-   the one whose parent the string names.
+   the one whose parent the string names; so is a teaching hospital written just
+   before the university ROR relates it to;
+6. a withdrawn record is its single successor; a segment with nothing found has
+   its words that no ROR name uses corrected when one word is a typo away.
 
 ``score`` is 1.0 for a whole segment, 0.9 a bag-of-words or sub-segment match,
-0.8 an acronym; x0.9 when the string names no country.
+0.8 an acronym or a typo-corrected name; x0.9 when the string names no country.
 """
 
 from __future__ import annotations
