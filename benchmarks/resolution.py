@@ -85,6 +85,11 @@ def load_sets(gold: Path) -> dict[str, list[tuple[str, set[str]]]]:
     return sets
 
 
+def is_dev(name: str) -> bool:
+    """A split tuning may look at (never a reported held-out or test split)."""
+    return "dev" in name or name in ("s2aff train", "s2aff val") or "own" in name
+
+
 def score(matcher: AffiliationMatcher, items: list[tuple[str, set[str]]], known: set[str]) -> Score:
     s = Score()
     for text, gold in items:
@@ -120,6 +125,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "resolution.md")
     ap.add_argument("--errors", choices=["dev", "none"], default="none")
     ap.add_argument("--only", default="")
+    ap.add_argument("--dev-only", action="store_true",
+                    help="score only the development splits (Crossref/Springer dev, S2AFF train/val, own WoS set): "
+                         "what tuning may look at; nothing is written")
     args = ap.parse_args()
     index = load_ror(args.ror_dump, lambda m: print(m, file=sys.stderr))
     known = set(index.orgs)
@@ -128,16 +136,20 @@ def main() -> None:
              "|---|---:|---:|---:|---:|---:|"]
     all_strings: list[str] = []
     for name, items in sets.items():
-        if args.only and args.only not in name:
+        if (args.only and args.only not in name) or (args.dev_only and not is_dev(name)):
             continue
         s = score(AffiliationMatcher(index), items, known)
         all_strings += [t for t, _ in items]
         rate = s.out_false / s.out_strings if s.out_strings else 0.0
         lines.append(f"| {name} | {s.strings} | {s.precision:.3f} | {s.recall:.3f} | {s.out_strings} | {rate:.3f} |")
-        if args.errors == "dev" and ("dev" in name or name in ("s2aff train", "s2aff val") or "own" in name):
+        if args.errors == "dev" and is_dev(name):
             for text, gold, pred in s.errors:
-                print(f"[{name}] {text}\n   gold {sorted(gold)} {[index.orgs[g].name for g in gold if g in known]}\n"
-                      f"   pred {sorted(pred)} {[index.orgs[p].name for p in pred]}")
+                names = [index.orgs[g].name for g in sorted(gold) if g in known]
+                print(f"[{name}] {text}\n   gold {sorted(gold)} {names}\n"
+                      f"   pred {sorted(pred)} {[index.orgs[p].name for p in sorted(pred)]}")
+    if args.dev_only:
+        print("\n".join(lines))
+        return
     rate = speed(lambda: AffiliationMatcher(index), all_strings)
 
     class Floor:

@@ -176,3 +176,64 @@ def test_session3_matcher_fixes(session3_rows: dict[str, dict[str, str]], name: 
                                 expected: set[str]) -> None:
     got = {u.removeprefix("https://ror.org/") for u in session3_rows[text]["ror_ids"].split()}
     assert got == expected, name
+
+
+# ---- session 4: regression tests, one per matcher fix, on resolve-ror-session4.jsonl (real ROR v2.9 records) ----
+SESSION4 = [
+    # a withdrawn record with one successor is its successor: Harvard Medical School (03wevmz92) -> Harvard
+    ("test_withdrawn_record_resolves_to_its_successor", "Harvard Medical School, Boston, MA, USA", {"03vek6s52"}),
+    # an inactive record stays itself: the University of Adelaide is not the 2026 Adelaide University
+    ("test_inactive_record_is_not_replaced_by_its_successor",
+     "School of Psychology, The University of Adelaide, Adelaide, South Australia, Australia", {"00892tw58"}),
+    # a name two organisations carry is the one whose display name it is (Fribourg has it as an alias)
+    ("test_shared_name_is_the_display_name_holder", "University of Freiburg", {"0245cg223"}),
+    # a footnote number glued to the name
+    ("test_footnote_digit_before_a_name", "1West Virginia Univ.", {"011vxgd24"}),
+    # a name whose ROR form ends in its city, the city segment carrying a postcode
+    ("test_name_paired_with_a_city_that_has_a_postcode",
+     "Department of Automation, China University of Petroleum, Beijing 102200, China", {"041qf4r12"}),
+    # a one-letter typo of a word no ROR name uses
+    ("test_typo_of_an_unknown_word_is_corrected", "Guru Gobind Singh Indraprashtha University", {"034q1za58"}),
+    ("test_typo_inside_a_longer_segment_is_corrected", "Department of Physics, University of Datyon, Ohio",
+     {"021v3qy27"}),
+    # ... but a word ROR names use is never 'corrected' into another: Indian is not Indiana
+    ("test_known_word_is_not_corrected_into_another", "Indian Institute of Technology, ISM, Dhanbad", set()),
+    ("test_single_word_is_not_corrected", "kjacobs, Harvard", set()),
+    # a teaching hospital written just before the university ROR relates it to is the university's unit
+    ("test_hospital_before_its_related_university_is_a_unit",
+     "Department of Radiology, Shengjing Hospital, China Medical University, Shenyang, China", {"032d4f246"}),
+    # a city's name is not its government
+    ("test_city_name_is_not_its_government", "a  Barnard College, Columbia University ,  New York City ,  USA",
+     {"00hj8s172", "04rt94r53"}),
+    # 'Graduate School of Engineering' is an alias of ESIGELEC (France), and a school of any university
+    ("test_school_of_matched_as_an_alias_is_no_organisation",
+     "Department of Materials Science, Graduate School of Engineering, Tohoku University", {"01dq60k83"}),
+    # the subject of a department is not the organisation that has it for a name
+    ("test_department_subject_is_no_organisation",
+     "Department of Molecular Microbiology; Washington University in St. Louis; St. Louis Missouri 63110",
+     {"01yc7t268"}),
+    # a university's name followed by "of ...": a longer name (abbreviated here), not that university
+    ("test_university_name_continued_by_of_is_a_longer_name",
+     "School of Computer Sci. & Eng., Nanjing University of Sci. & Tech., Nanjing, China", set()),
+    ("test_university_of_the_ministry_is_that_university",
+     "Ural State Medical University of the Ministry of Health of Russian Federation, Yekaterinburg, Russia",
+     {"00fycgp36"}),
+]
+
+
+@pytest.fixture(scope="module")
+def session4_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    tmp = tmp_path_factory.mktemp("session4")
+    src = tmp / "affiliations.txt"
+    src.write_text("\n".join(t for _, t, _ in SESSION4) + "\n", encoding="utf-8")
+    done = pmkg(["resolve", "affiliations", str(src), "--ror-dump", str(FIX / "resolve-ror-session4.jsonl"),
+                 "--no-curated"], tmp / "cache", tmp)
+    assert done.returncode == 0, done.stderr
+    return {r["input"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), SESSION4, ids=[n for n, _, _ in SESSION4])
+def test_session4_matcher_fixes(session4_rows: dict[str, dict[str, str]], name: str, text: str,
+                                expected: set[str]) -> None:
+    got = {u.removeprefix("https://ror.org/") for u in session4_rows[text]["ror_ids"].split()}
+    assert got == expected, name

@@ -19,10 +19,13 @@ Affiliations (``AffiliationMatcher``), deterministic and offline:
 5. a unit whose parent organisation is named too is left out of ``ids`` (ROR's
    gold sets label the organisation) and listed in ``units`` (the import points
    at it, so the hierarchy keeps its depth); a name shared by several units is
-   the one whose parent the string names.
+   the one whose parent the string names; so is a teaching hospital written just
+   before the university ROR relates it to;
+6. a withdrawn record is its single successor; a segment with nothing found has
+   its words that no ROR name uses corrected when one word is a typo away.
 
 ``score`` is 1.0 for a whole segment, 0.9 a bag-of-words or sub-segment match,
-0.8 an acronym; x0.9 when the string names no country.
+0.8 an acronym or a typo-corrected name; x0.9 when the string names no country.
 """
 
 from __future__ import annotations
@@ -31,17 +34,25 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import OSA
+
 from pmkg.importers.names import is_generic, reorder_of, words
-from pmkg.registry.index import FunderIndex, RorIndex, name_key
+from pmkg.registry.index import FunderIndex, RorIndex, name_key, typo_table
 
 SEGMENT_SPLIT = re.compile(r"\s*(?:[,;/]|\s-\s|\s–\s|\(|\)|\[|\]|\|)\s*")
 GLUED = re.compile(r"(?<=[a-z]{4})(?=[A-ZÀ-Ý][a-zà-ÿ])")  # "EngineeringNanjing University": a lost separator
 ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Z0-9&-]*$")
 MAX_WINDOW = 14
+MIN_TYPO_WORD = 5  # a shorter word one letter from another is too often another word
 ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth", "7": "seventh",
             "8": "eighth", "9": "ninth", "10": "tenth"}
 UNIT = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|institute|laboratory|lab|center|centre|"
                   r"section|unit|state key laboratory|key laboratory|graduate school|college)\b", re.IGNORECASE)
+ORG_WORDS = frozenset(words("university institute hospital college academy school centre center laboratory "
+                             "council foundation society clinic agency ministry corporation company"))
+SCHOOL = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|section|graduate school|college) of\b",
+                    re.IGNORECASE)
+LONGER_UNIVERSITY = re.compile(r"\bUniv(?:ersity|\.)?\s+(?:of|for)\s+(?!the\b)", re.IGNORECASE)
 US_STATES = frozenset(re.findall(r"[A-Z]{2}", "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI "
                                              "MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT "
                                              "VT VA WA WV WI WY DC"))
@@ -66,15 +77,19 @@ class _Hit:
     text: str
 
 
+FOOTNOTE = re.compile(r"(^|[;,]\s*)\d{1,2}(?=[A-Z][a-z])")  # "1West Virginia Univ.", "2Monash University"
+
+
 def clean(text: str) -> str:
     text = re.sub(r"<[^>]{1,10}>", " ", html.unescape(text))
-    return re.sub(r"\s+", " ", text).strip()
+    return FOOTNOTE.sub(r"\1", re.sub(r"\s+", " ", text).strip())
 
 
 class AffiliationMatcher:
     def __init__(self, index: RorIndex) -> None:
         self.ix = index
         self._memo: dict[str, Match] = {}
+        self._fixes: dict[str, str] = {}
 
     def match(self, text: str) -> Match:
         if text not in self._memo:
@@ -136,18 +151,55 @@ class AffiliationMatcher:
             if bag in self.ix.by_bag:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_bag[bag]), "words", seg))
                 continue
-            for i in range(len(ws)):
-                for j in range(min(len(ws), i + MAX_WINDOW), i + 1, -1):
-                    k = "".join(ws[i:j])
-                    if k in self.ix.by_key:
-                        hits.append(_Hit(s, i, j, list(self.ix.by_key[k]), "window", " ".join(ws[i:j])))
-                        break
+            windows = self._windows(s, ws, "window")
+            if LONGER_UNIVERSITY.search(seg):  # "Nanjing University of Sci. & Tech." is not Nanjing University
+                windows = [h for h in windows if h.end == len(ws) or ws[h.end - 1] != "univ"]
+            if UNIT.match(seg):  # "Department of Molecular Microbiology": the words after the unit are its subject
+                windows = [h for h in windows if h.start != 1 or ORG_WORDS & set(ws[h.start:h.end])]
+            if not windows and (fixed := self._corrected(ws)):
+                if "".join(fixed) in self.ix.by_key:
+                    windows = [_Hit(s, 0, len(ws), list(self.ix.by_key["".join(fixed)]), "typo", seg)]
+                else:
+                    windows = self._windows(s, fixed, "typo")
+            hits += windows
         return _outermost(hits)
+
+    def _fix(self, word: str) -> str:
+        """The one vocabulary word one typo from ``word`` (else ``word``), through :func:`typo_table`, checked by
+        rapidfuzz's optimal-string-alignment distance."""
+        if word not in self._fixes:
+            table = typo_table(self.ix, MIN_TYPO_WORD - 1)
+            seen = {c for d in {word[:i] + word[i + 1:] for i in range(len(word))} | {word}
+                    for c in table.get(d, [])}
+            near = [c for c in seen if OSA.distance(word, c) == 1]
+            self._fixes[word] = near[0] if len(near) == 1 else word
+        return self._fixes[word]
+
+    def _windows(self, s: int, ws: list[str], method: str) -> list[_Hit]:
+        """Runs of consecutive words that are a name, the longest from each start."""
+        hits = []
+        for i in range(len(ws)):
+            for j in range(min(len(ws), i + MAX_WINDOW), i + 1, -1):
+                k = "".join(ws[i:j])
+                if k in self.ix.by_key:
+                    hits.append(_Hit(s, i, j, list(self.ix.by_key[k]), method, " ".join(ws[i:j])))
+                    break
+        return hits
+
+    def _corrected(self, ws: list[str]) -> list[str] | None:
+        """The segment's words with each word that no ROR name uses replaced by the one such word a typo away
+        (a letter added, dropped, changed, or two swapped: "Indraprashtha", "University of Datyon"),
+        or None when nothing changed or a word has no single correction."""
+        vocab = self.ix.vocabulary
+        if len(ws) < 2:  # one word a letter from a name is mostly another word ("kjacobs", an e-mail user)
+            return None
+        fixed = [w if w in vocab or len(w) < MIN_TYPO_WORD or not w.isalpha() else self._fix(w) for w in ws]
+        return fixed if fixed != ws else None
 
     def _with_city(self, ws: list[str], after: list[str]) -> list[str]:
         """A name shared by several organisations, made one by the city segment after it: "National
         Institute of Technology, Durgapur" = "National Institute of Technology Durgapur"."""
-        city = "".join(after)
+        city = "".join(w for w in after if not w.isdigit())  # "Beijing 102200"
         if city not in self.ix.cities:
             return []
         return list(self.ix.by_key.get("".join(ws) + city, []))
@@ -168,10 +220,14 @@ class AffiliationMatcher:
         return []
 
     def _narrow(self, hit: _Hit, country: str | None, cities: set[str]) -> list[str]:
-        ids = list(dict.fromkeys(self._current(i) for i in hit.ids if self.ix.orgs[i].status != "withdrawn"))
+        ids = list(dict.fromkeys(c for i in hit.ids if self.ix.orgs[(c := self._current(i))].status != "withdrawn"))
         if country:  # WoS writes "Hong Kong, Peoples R China"; ROR has Hong Kong and Macau apart
             accepted = {country, None} | ({"HK", "MO"} if country == "CN" else set())
             ids = [i for i in ids if self.ix.orgs[i].country in accepted]
+        if SCHOOL.match(hit.text) and len(ids) == 1 and name_key(self.ix.orgs[ids[0]].name) != name_key(hit.text):
+            ids = []  # "Graduate School of Engineering", an alias of a French school, names a school of any university
+        if name_key(hit.text).removesuffix("city") in self.ix.cities:  # "New York City": the place, not its government
+            ids = [i for i in ids if "government" not in self.ix.orgs[i].types]
         in_city = [i for i in ids if cities & {name_key(c) for c in self.ix.orgs[i].cities}]
         if hit.method == "acronym":
             # an acronym of a government is mostly a state in the address ("Canberra, ACT, Australia")
@@ -184,6 +240,9 @@ class AffiliationMatcher:
         if len(ids) > 1:
             active = [i for i in ids if self.ix.orgs[i].status == "active"]
             ids = active or ids
+        if len(ids) > 1:  # "University of Freiburg": the one whose display name it is, not the one it is an alias of
+            own = [i for i in ids if name_key(self.ix.orgs[i].name) == name_key(hit.text) and not UNIT.match(hit.text)]
+            ids = own if len(own) == 1 else ids
         if len(hit.ids) > 1:  # a name several organisations share, one left in the country: not in another city
             ids = [i for i in ids if not self._elsewhere(i, hit, cities)]
         return ids
@@ -232,7 +291,7 @@ class AffiliationMatcher:
         units: list[str] = []
         for i in chosen:
             ancestors = self._ancestors(i)
-            if ancestors & matched:
+            if ancestors & matched or self._hospital_of(i, chosen, segments):
                 units.append(i)
                 continue  # a unit of an organisation also named: the organisation (ROR's gold sets label it)
             if ancestors and UNIT.match(self.ix.orgs[i].name):
@@ -241,17 +300,33 @@ class AffiliationMatcher:
         if not kept:
             return Match([], 0.0, "none")
         methods = [chosen[i].method for i in kept]
-        score = min({"segment": 1.0, "words": 0.9, "window": 0.9, "acronym": 0.8}[m] for m in methods)
+        score = min({"segment": 1.0, "words": 0.9, "window": 0.9, "acronym": 0.8, "typo": 0.8}[m] for m in methods)
         if country is None:
             score *= 0.9
         method = "+".join(dict.fromkeys(methods))
         evidence = [f"{chosen[i].text!r} = {self.ix.orgs[i].name!r}" for i in kept]
         return Match(kept, round(score, 3), method, evidence, units)
 
-    def _current(self, org_id: str) -> str:
-        """An inactive record replaced by exactly one successor in the dump: the successor."""
+    def _hospital_of(self, org_id: str, chosen: dict[str, _Hit], segments: list[str]) -> bool:
+        """A hospital written just before a university ROR relates it to: "Shengjing Hospital, China Medical
+        University" (a teaching hospital, ROR's gold sets mostly label the university): kept as a unit."""
         org = self.ix.orgs[org_id]
-        if org.status != "active" and len(org.successors) == 1 and org.successors[0] in self.ix.orgs:
+        if "healthcare" not in org.types:
+            return False
+        seg = chosen[org_id].seg
+        for other, hit in chosen.items():
+            uni = self.ix.orgs[other]
+            between = segments[seg + 1:hit.seg]
+            if ("education" in uni.types and (other in org.related or org_id in uni.related)
+                    and hit.seg > seg and all(ACRONYM.match(b) for b in between) and len(between) <= 1):
+                return True
+        return False
+
+    def _current(self, org_id: str) -> str:
+        """An inactive or withdrawn record replaced by exactly one successor in the dump: the successor
+        ("Harvard Medical School", withdrawn into Harvard University)."""
+        org = self.ix.orgs[org_id]
+        if org.status == "withdrawn" and len(org.successors) == 1 and org.successors[0] in self.ix.orgs:
             return org.successors[0]
         return org_id
 

@@ -6,7 +6,14 @@ record the crosswalk does not tie to a ROR record in the dump), typed ``pm:Regis
 ``org:Organization``, with its names, ROR id / funder DOI, country (``pm:locatedIn`` the curated
 country), ROR types (``pm:registryType``) and ``pm:subOrganisationOf`` its ROR parents -- minted up the
 hierarchy, so a CAS institute's papers count for CAS with sub-organisations.  A parent linked to a
-curated actor is that actor.  All of it sits in the registry's named graph (``…/document/ror-v2-9``,
+curated actor is that actor.
+
+Its ROR children are minted too, minimally (name, ROR id, country, types and ``pm:subOrganisationOf``
+it), so the hierarchy reaches one level down -- for an organisation with at most ``MAX_CHILDREN`` of them
+(CNRS's 1,034 would outweigh a whole import).  A child linked to a curated actor is left alone: the link
+would put that actor's papers and people under the registry organisation.
+
+All of it sits in the registry's named graph (``…/document/ror-v2-9``,
 ``…/document/crossref-funder-registry-2018-07-09``).
 """
 
@@ -15,7 +22,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from pmkg.namespaces import ID
-from pmkg.registry.index import FunderIndex, RorIndex
+from pmkg.registry.index import FunderIndex, Org, RorIndex
 from pmkg.registry.resolver import Resolved
 
 PM = "https://w3id.org/pmkg/ontology#"
@@ -25,6 +32,7 @@ ALT = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
 EXACT = ox.NamedNode("http://www.w3.org/2004/02/skos/core#exactMatch")
 ORG = ox.NamedNode("http://www.w3.org/ns/org#Organization")
 ROR_GRAPH = ox.NamedNode(f"{ID}document/ror-v2-9")
+MAX_CHILDREN = 100  # CNRS has 1,034 ROR children, Inserm 337: listing them would outweigh a paper file's own quads
 FUNDER_GRAPH = ox.NamedNode(f"{ID}document/crossref-funder-registry-2018-07-09")
 
 
@@ -51,6 +59,7 @@ class Minter:
         self.by_doi = curated_by_doi
         self.iso = country_by_iso
         self.minted: set[str] = set()
+        self.stubs: dict[str, set[ox.Quad]] = {}  # children minted minimally, by IRI: their quads so far
         self._by_iri: dict[str, set[str]] | None = None
         self.quads: list[ox.Quad] = []
 
@@ -128,19 +137,46 @@ class Minter:
         self.minted.add(iri)
         o = self.ror.orgs[ror_id]
         s, g = ox.NamedNode(iri), ROR_GRAPH
-        q = [ox.Quad(s, RDF_TYPE, pm("RegistryOrganisation"), g), ox.Quad(s, RDF_TYPE, ORG, g),
-             ox.Quad(s, RDFS_LABEL, ox.Literal(o.name, language="en"), g),
-             ox.Quad(s, pm("rorId"), ox.Literal(o.id), g), ox.Quad(s, EXACT, ox.NamedNode(o.url), g)]
+        q = self._core(o, s)
         q += [ox.Quad(s, ALT, ox.Literal(n), g) for n in dict.fromkeys([*o.names, *o.acronyms])]
-        q += [ox.Quad(s, pm("registryType"), ox.Literal(t), g) for t in o.types]
         q += [ox.Quad(s, pm("funderDoi"), ox.Literal(f"10.13039/{f}"), g) for f in o.fundref]
-        if o.country and o.country in self.iso:
-            q.append(ox.Quad(s, pm("locatedIn"), ox.NamedNode(self.iso[o.country]), g))
         for parent in o.parents:
             if parent in self.ror.orgs:
                 q.append(ox.Quad(s, pm("subOrganisationOf"), ox.NamedNode(self.org(parent)), g))
-        self.quads += q
+        stub = self.stubs.pop(iri, set())
+        self.quads += [x for x in q if x not in stub]
+        if len(o.children) <= MAX_CHILDREN:
+            for child in o.children:
+                self._stub(child, s)
         return iri
+
+    def _core(self, o: Org, s: ox.NamedNode) -> list[ox.Quad]:
+        """What every minted ROR organisation has: types, name, ROR id, country and ROR types."""
+        g = ROR_GRAPH
+        q = [ox.Quad(s, RDF_TYPE, pm("RegistryOrganisation"), g), ox.Quad(s, RDF_TYPE, ORG, g),
+             ox.Quad(s, RDFS_LABEL, ox.Literal(o.name, language="en"), g),
+             ox.Quad(s, pm("rorId"), ox.Literal(o.id), g), ox.Quad(s, EXACT, ox.NamedNode(o.url), g)]
+        q += [ox.Quad(s, pm("registryType"), ox.Literal(t), g) for t in o.types]
+        if o.country and o.country in self.iso:
+            q.append(ox.Quad(s, pm("locatedIn"), ox.NamedNode(self.iso[o.country]), g))
+        return q
+
+    def _stub(self, ror_id: str, parent: ox.NamedNode) -> None:
+        """A child of a minted organisation, minted minimally (:meth:`_core` and ``pm:subOrganisationOf`` the
+        parent) unless it is minted in full already; a child linked to a curated actor is left alone (the
+        link would put that actor's papers and people under the registry organisation)."""
+        if self.ror is None or ror_id not in self.ror.orgs or ror_id in self.by_ror:
+            return
+        iri = ror_iri(ror_id)
+        if iri in self.minted:
+            return  # minted in full, and its pm:subOrganisationOf already names this parent
+        s = ox.NamedNode(iri)
+        done = self.stubs.setdefault(iri, set())
+        new = [] if done else self._core(self.ror.orgs[ror_id], s)
+        new.append(ox.Quad(s, pm("subOrganisationOf"), parent, ROR_GRAPH))
+        new = [x for x in new if x not in done]
+        done.update(new)
+        self.quads += new
 
     def funder(self, funder_id: str) -> str:
         doi = f"10.13039/{funder_id}"
