@@ -91,7 +91,9 @@ class EmbeddedBackend:
             raise QueryError("expected a SELECT query")
         columns = [v.value for v in solutions.variables]
         try:  # Oxigraph evaluates lazily: a SERVICE call fails while the rows are read
-            rows = [[_from_ox(sol[c]) for c in columns] for sol in solutions]
+            # a solution iterates its values in the order of the variables (None when unbound);
+            # by position, not by name: reading a cell by name costs more than the query on large results
+            rows = [[_from_ox(term) for term in sol] for sol in solutions]
         except OSError as exc:
             raise _failure(text, exc) from exc
         return Result(columns, rows)
@@ -115,10 +117,12 @@ def _failure(text: str, exc: OSError) -> QueryError:
 def _from_ox(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> Value | None:
     if term is None:
         return None
-    if isinstance(term, ox.NamedNode):
-        return Value(term.value, is_iri=True)
-    if isinstance(term, ox.Literal):
-        return Value(term.value, datatype=term.datatype.value if term.datatype else None)
+    kind = type(term)  # exact classes: pyoxigraph's terms are final, and isinstance costs more per cell
+    if kind is ox.NamedNode:
+        return Value(term.value, True)
+    if kind is ox.Literal:
+        datatype = term.datatype
+        return Value(term.value, False, datatype.value if datatype is not None else None)
     return Value(str(term))
 
 
