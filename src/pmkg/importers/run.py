@@ -28,7 +28,7 @@ from pmkg.importers.model import Malformed, Paper, Parsed
 from pmkg.importers.openalex import parse_openalex
 from pmkg.importers.resolve import Resolver, load_curated
 from pmkg.importers.sniff import check_format
-from pmkg.importers.to_rdf import PaperWriter, Tally, document_quads, graph_iri
+from pmkg.importers.to_rdf import RDF_TYPE, PaperWriter, Tally, document_quads, graph_iri, pm
 from pmkg.importers.wos import parse_wos, parse_wos_tab
 from pmkg.registry.resolver import registry_resolvers
 from pmkg.safety import clean_leftovers, disk_errors, file_state, project_lock
@@ -50,6 +50,8 @@ PARSERS: dict[str, Parser] = {"wos": parse_wos, "wos-tab": parse_wos_tab, "opena
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 Progress = Callable[[int], None]
 BATCH_QUADS = 50_000
+IMPORT_GRAPHS = "https://w3id.org/pmkg/id/document/import-"
+PUBLICATION = pm("Publication")
 COMMITTING = -1  # passed to the progress callback when the reading is done and the commit starts
 
 
@@ -82,6 +84,7 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     duplicates: list[Problem] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
+    shares_papers_with: list[str] = field(default_factory=list)  # other imports holding some of its papers
 
     @property
     def records_per_second(self) -> float:
@@ -362,6 +365,20 @@ def _count(lines: list[str]) -> int:
     return sum(line.count("\n") for line in lines)
 
 
+def shared_papers(store: ox.Store, g: ox.NamedNode) -> Callable[[str], set[str]] | None:
+    """paper IRI -> the other import graphs of the store that hold that paper (None: there are none,
+    the common case, which costs nothing per paper)."""
+    others = {n.value for n in store.named_graphs() if n.value.startswith(IMPORT_GRAPHS) and n != g}
+    if not others:
+        return None
+
+    def also_in(paper: str) -> set[str]:
+        found = store.quads_for_pattern(ox.NamedNode(paper), RDF_TYPE, PUBLICATION, None)
+        return {q.graph_name.value for q in found if q.graph_name.value in others}
+
+    return also_in
+
+
 def import_into(handle: StoreHandle, fmt: str, files: list[Path], *, imports: Path, source_id: str,
                 strict: bool = False, replace_empty: bool = False, progress: Progress | None = None,
                 dist: Path | None = None, registries: dict[str, Path | None] | None = None) -> ImportReport:
@@ -373,13 +390,16 @@ def import_into(handle: StoreHandle, fmt: str, files: list[Path], *, imports: Pa
     with _gc_paused():
         registry = registry_resolvers(store, **registries) if registries else None
         resolver = registry[0].curated.resolver if registry and registry[0].curated else Resolver(load_curated(store))
-    writer = PaperWriter(resolver, g, report.tally, registry)
+    writer = PaperWriter(resolver, g, report.tally, registry, also_in=shared_papers(store, g))
     try:
         out = QuadFile(report.nquads)
         try:
             out.write(document_quads(source_id, [p.name for p in files], fmt))
             _write_papers(out, writer, _read(fmt, files, report, strict), report, progress)
             _refuse_empty(report, replace_empty)
+            summary = writer.summary.lines(g.value)
+            out.write_lines(summary, len(summary))
+            report.shares_papers_with = sorted(writer.summary.shares_with)
             if progress:
                 progress(COMMITTING)
             del store  # only the handle holds it: a replacement by copy closes it
