@@ -10,8 +10,14 @@ baselines in the same run:
   name looked up in a dictionary of the curated names; no RDF, nothing written;
 * "rdflib" (up to --rdflib-max): the .nq our import wrote, parsed into an rdflib Dataset.
 
+"ours" also times a re-import of the same file under the same --source-id (the graph is replaced), and
+each paper-level query is timed in CPU and wall seconds on the store (median of 3 after a warm-up).
+``--checkout DIR`` benchmarks another checkout's code and queries (e.g. a worktree of main, the
+baseline) with this script: its ``src`` goes first on PYTHONPATH of every process that runs pmkg.
+
     .venv/bin/python benchmarks/import.py --sizes 100000 --out benchmarks/results/import-session3.json
     .venv/bin/python benchmarks/import.py --sizes 1000000 --records /tmp/gen-1m.txt --rdflib-max 0 ...
+    .venv/bin/python benchmarks/import.py --sizes 10000 --checkout ../main --out /tmp/before.json
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(os.environ.get("PMKG_BENCH_CHECKOUT") or Path(__file__).resolve().parents[1]).resolve()
 PMKG = Path(sys.executable).parent / "pmkg"
 PAPER_QUERIES = ["funders-of-affiliated-papers", "top-funders", "top-institutions", "co-affiliation-countries",
                  "publication-trends"]
@@ -62,33 +68,47 @@ def query_times(dist: Path) -> dict[str, dict]:
     backend = EmbeddedBackend(open_store(dist))
     out = {}
     for name in PAPER_QUERIES:
-        times, rows = [], 0
+        walls, cpus, rows = [], [], 0
         for _ in range(4):  # a warm-up and 3 timed runs
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             rows = len(run_query(catalogue[name], {}, backend).rows)
-            times.append(time.perf_counter() - start)
-        out[name] = {"median_s": statistics.median(times[1:]), "rows": rows}
+            walls.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu)
+        out[name] = {"median_s": statistics.median(walls[1:]), "median_cpu_s": statistics.median(cpus[1:]),
+                     "rows": rows}
     return out
+
+
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_import(root: Path, records: Path, source: str) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    env = {**os.environ, "PMKG_SHARED": str(ROOT.parent / "shared")}
+    start, cpu = time.perf_counter(), child_cpu()
+    done = subprocess.run([str(PMKG), "import", "wos", str(records), "--root", str(root), "--source-id", source],
+                          capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise SystemExit(f"pmkg import failed ({done.returncode}): {done.stderr[-2000:]}")
+    return done, time.perf_counter() - start, child_cpu() - cpu
 
 
 def ours(size: int, records: Path, work: Path) -> dict:
     root = project(work, f"ours-{size}")
-    env = {**os.environ, "PMKG_SHARED": str(ROOT.parent / "shared")}
-    start = time.perf_counter()
-    done = subprocess.run([str(PMKG), "import", "wos", str(records), "--root", str(root), "--source-id",
-                           f"gen-{size}"], capture_output=True, text=True, env=env)
-    seconds = time.perf_counter() - start
-    if done.returncode:
-        raise SystemExit(f"pmkg import failed ({done.returncode}): {done.stderr[-2000:]}")
+    done, seconds, cpu = timed_import(root, records, f"gen-{size}")
     peak = child_peak_mb()
     shares = re.search(r"funder strings resolved: \d+/\d+ \(([\d.]+)%\); affiliation strings resolved: "
                        r"\d+/\d+ \(([\d.]+)%\)", done.stdout)
     quads = re.search(r"([\d,]+) quads\)", done.stdout)
-    return {"import_s": seconds, "records_per_s": size / seconds, "peak_rss_mb": peak,
+    queries = query_times(root / "dist")
+    _again, reimport_s, reimport_cpu = timed_import(root, records, f"gen-{size}")
+    return {"import_s": seconds, "import_cpu_s": cpu, "records_per_s": size / seconds, "peak_rss_mb": peak,
+            "reimport_s": reimport_s, "reimport_cpu_s": reimport_cpu, "reimport_peak_rss_mb": child_peak_mb(),
             "quads": int(quads.group(1).replace(",", "")) if quads else None,
             "funder_share": shares.group(1) if shares else None,
             "affiliation_share": shares.group(2) if shares else None,
-            "nq": str(root / "imports" / f"gen-{size}.nq"), "queries": query_times(root / "dist")}
+            "nq": str(root / "imports" / f"gen-{size}.nq"), "queries": queries}
 
 
 def curated_names(dist: Path) -> dict[str, str]:
@@ -149,8 +169,10 @@ def run_one(kind: str, size: int, records: Path, work: Path, extra: str) -> dict
 
 
 def sub(kind: str, size: int, records: Path, work: Path, extra: str = "-") -> dict:
+    env = {**os.environ, "PMKG_BENCH_CHECKOUT": str(ROOT),
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run([sys.executable, __file__, "--one", kind, str(size), str(records), str(work), extra],
-                         check=True, capture_output=True, text=True)
+                         check=True, capture_output=True, text=True, env=env)
     return json.loads(out.stdout)
 
 
@@ -164,14 +186,22 @@ def prepare(work: Path) -> None:
     build(Paths(root=template), run_reasoner=False)
 
 
+def use_checkout(path: Path) -> None:
+    global ROOT
+    ROOT = path.resolve()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100000])
     parser.add_argument("--records", type=Path, help="an already generated file (for the one size given)")
     parser.add_argument("--rdflib-max", type=int, default=100000, help="skip the rdflib baseline above this size")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "import.json")
+    parser.add_argument("--checkout", type=Path, help="benchmark this checkout's code and queries (default: this one)")
     parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.checkout:
+        use_checkout(args.checkout)
     if args.one:
         kind, size, records, work, extra = args.one
         print(json.dumps(run_one(kind, int(size), Path(records), Path(work), extra)))

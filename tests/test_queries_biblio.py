@@ -15,6 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 from pmkg.catalogue import load_catalogue
+from pmkg.importers.summary import add_summary
 from pmkg.query import Backend, EmbeddedBackend, run_query
 from tests.conftest import ROOT, needs_seeds
 from tests.seedtables import seed_text, tab_blocks
@@ -242,6 +243,8 @@ def import_backend(real_build) -> EmbeddedBackend:
     store = ox.Store()
     store.load(path=str(Path(root) / "dist" / "pmkg.nq"), format=ox.RdfFormat.N_QUADS)
     store.load(input=IMPORT_FIXTURE, format=ox.RdfFormat.TRIG)
+    for source in ("wos-sample", "other-sample"):  # the summary `pmkg import` writes with the papers
+        add_summary(store, ox.NamedNode(f"{DOC}import-{source}"))
     return EmbeddedBackend(store)
 
 

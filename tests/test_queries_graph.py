@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from pmkg.catalogue import load_catalogue
 from pmkg.cli import app
+from pmkg.importers.summary import add_summary
 from pmkg.query import EmbeddedBackend, run_query
 from pmkg.store import open_store
 from tests.conftest import ROOT, needs_seeds
@@ -322,6 +323,7 @@ def test_funders_of_affiliated_papers_counts_papers_and_shares(catalogue, real_b
         store.add(ox.Quad(node, rdf_type, pub, graph))
         store.extend(ox.Quad(node, aff, ox.NamedNode(f"{ID}actor/{a}"), graph) for a in affiliations)
         store.extend(ox.Quad(ox.NamedNode(f"{ID}actor/{f}"), funds, node, graph) for f in funders)
+    add_summary(store, graph)  # the summary `pmkg import` writes with the papers
     spec = catalogue["funders-of-affiliated-papers"]
     with_subs = run_query(spec, {}, EmbeddedBackend(store))
     assert with_subs.notice is None

@@ -36,6 +36,10 @@ def print_report(report: ImportReport, top: int = 10) -> None:
         console.print("most frequent unresolved strings:")
         for (kind, text), count in t.unresolved.most_common(top):
             console.print(f"  {count:>5}  {kind:<11} {text}", markup=False, highlight=False, soft_wrap=True)
+    for other in report.shares_papers_with:
+        err_console.print(f"warning: some papers of this import are also in <{other}>; without `source`, the "
+                          "paper-level queries count them in each import", markup=False, highlight=False,
+                          soft_wrap=True)
     console.print(f"graph <{report.graph}>, persisted in {report.nquads}", markup=False, soft_wrap=True)
 
 

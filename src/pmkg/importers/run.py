@@ -11,6 +11,7 @@ import csv
 import gc
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -27,11 +28,21 @@ from pmkg.importers.model import Malformed, Paper, Parsed
 from pmkg.importers.openalex import parse_openalex
 from pmkg.importers.resolve import Resolver, load_curated
 from pmkg.importers.sniff import check_format
-from pmkg.importers.to_rdf import PaperWriter, Tally, document_quads, graph_iri
+from pmkg.importers.to_rdf import RDF_TYPE, PaperWriter, Tally, document_quads, graph_iri, pm
 from pmkg.importers.wos import parse_wos, parse_wos_tab
 from pmkg.registry.resolver import registry_resolvers
 from pmkg.safety import clean_leftovers, disk_errors, file_state, project_lock
-from pmkg.store import STORE_DIR, open_writable, set_import_state, sync_imports
+from pmkg.store import (
+    NEW_STORE_PREFIX,
+    STORE_DIR,
+    bulk_load_file,
+    copy_is_cheaper,
+    copy_store_without,
+    open_writable,
+    set_import_state,
+    swap_store,
+    sync_imports,
+)
 
 Parser = Callable[[Path, str], Iterator[Parsed]]
 PARSERS: dict[str, Parser] = {"wos": parse_wos, "wos-tab": parse_wos_tab, "openalex": parse_openalex,
@@ -39,6 +50,8 @@ PARSERS: dict[str, Parser] = {"wos": parse_wos, "wos-tab": parse_wos_tab, "opena
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 Progress = Callable[[int], None]
 BATCH_QUADS = 50_000
+IMPORT_GRAPHS = "https://w3id.org/pmkg/id/document/import-"
+PUBLICATION = pm("Publication")
 COMMITTING = -1  # passed to the progress callback when the reading is done and the commit starts
 
 
@@ -71,6 +84,7 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     duplicates: list[Problem] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
+    shares_papers_with: list[str] = field(default_factory=list)  # other imports holding some of its papers
 
     @property
     def records_per_second(self) -> float:
@@ -128,16 +142,25 @@ class QuadFile:
         self.tmp.unlink(missing_ok=True)
 
 
-LOAD_CHUNK_BYTES = 16 << 20  # ~80k quads; Oxigraph's bulk loader holds what it is given (~1 KB a quad)
-
-
 def bulk_load_chunks(store: ox.Store, path: Path) -> None:
-    """Bulk-load an N-Quads file (no blank nodes: imports write none) a chunk of whole lines at a
-    time, so the loader's memory stays flat however large the import is."""
-    with disk_errors(path), path.open("rb") as fh:
-        while chunk := fh.read(LOAD_CHUNK_BYTES):
-            chunk += fh.readline()  # to the end of the line
-            store.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)
+    """Bulk-load an import's N-Quads file a chunk of whole lines at a time (flat memory)."""
+    bulk_load_file(store, path)
+
+
+class StoreHandle:
+    """The import's read-write store, which a replacement by copy must close before it swaps."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store: ox.Store | None = store
+
+    def get(self) -> ox.Store:
+        if self.store is None:
+            raise PmkgError("internal: the store was closed for the swap")
+        return self.store
+
+    def close(self) -> None:
+        self.store = None
+        gc.collect()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -148,18 +171,23 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def commit_import(store: ox.Store, path: Path, tmp: Path, graph: ox.NamedNode, dist: Path | None) -> None:
+def commit_import(handle: StoreHandle, path: Path, tmp: Path, graph: ox.NamedNode, dist: Path | None) -> None:
     """Replace ``imports/<id>.nq`` and the store's graph together, or neither.
 
     The manifest marks the import "in flux" first; the fsync'd temp file ``tmp``
-    is renamed over ``path``; then the store graph is replaced.  If the store
-    update fails (disk full …) the previous file is put back and its graph
-    reloaded.  If the process dies half-way, the "in flux" mark makes the next
-    command reload the graph from the file (``store.sync_imports``).
+    is renamed over ``path``; then the store graph is replaced: in place (its
+    old quads removed, the file loaded), or, when the old graph is the larger
+    part of the store, by a copy of the rest of the store plus the file, swapped
+    in for dist/store (removing quads is Oxigraph's slowest operation).  If the
+    store update fails (disk full …) the previous file is put back and, after an
+    in-place update, its graph reloaded.  If the process dies half-way, the
+    "in flux" mark makes the next command reload the graph from the file
+    (``store.sync_imports``).
     """
     prev = path.with_name(f".{path.name}.prev-{os.getpid()}")
     had_old = path.exists()
     old_state = file_state(path) if had_old else None
+    by_copy = dist is not None and copy_is_cheaper(dist, path.parent, path.name)
     try:
         if dist is not None:
             set_import_state(dist, path.name, None)
@@ -168,20 +196,51 @@ def commit_import(store: ox.Store, path: Path, tmp: Path, graph: ox.NamedNode, d
         with disk_errors(path):
             os.replace(tmp, path)
             _fsync_dir(path.parent)
-        try:
-            with disk_errors(dist / STORE_DIR if dist else path):
-                if store.contains_named_graph(graph):
-                    store.remove_graph(graph)
-                bulk_load_chunks(store, path)
-                store.flush()
-        except BaseException:
-            _roll_back(store, path, prev if had_old else None, graph, dist, old_state)
-            raise
+        if by_copy and dist is not None:
+            _replace_by_copy(handle, path, prev, graph, dist, old_state)
+        else:
+            _replace_in_place(handle.get(), path, prev if had_old else None, graph, dist, old_state)
         if dist is not None:
             set_import_state(dist, path.name, file_state(path))
     finally:
         tmp.unlink(missing_ok=True)
         prev.unlink(missing_ok=True)
+
+
+def _replace_in_place(store: ox.Store, path: Path, prev: Path | None, graph: ox.NamedNode, dist: Path | None,
+                      old_state: list[int] | None) -> None:
+    try:
+        with disk_errors(dist / STORE_DIR if dist else path):
+            if store.contains_named_graph(graph):
+                store.remove_graph(graph)
+            bulk_load_chunks(store, path)
+            store.flush()
+    except BaseException:
+        _roll_back(store, path, prev, graph, dist, old_state)
+        raise
+
+
+def _replace_by_copy(handle: StoreHandle, path: Path, prev: Path, graph: ox.NamedNode, dist: Path,
+                     old_state: list[int] | None) -> None:
+    """The rest of the store and the new file into a new store beside dist/store, swapped in.  Until the
+    swap dist/store is untouched, so a failure needs only the previous file put back."""
+    folder = dist / f"{NEW_STORE_PREFIX}{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        with disk_errors(folder):
+            copy_store_without(handle.get(), graph, folder)
+            new = ox.Store(str(folder))
+            bulk_load_chunks(new, path)
+            new.flush()
+            del new
+            handle.close()
+            swap_store(dist, folder)
+    except BaseException:
+        os.replace(prev, path)
+        set_import_state(dist, path.name, old_state)
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _roll_back(store: ox.Store, path: Path, prev: Path | None, graph: ox.NamedNode, dist: Path | None,
@@ -223,14 +282,14 @@ def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, sour
     sync_imports(dist, imports)
     with project_lock(dist, f"the import '{source_id}'"):
         clean_leftovers(dist.resolve(), imports)
-        store = open_writable(dist)
+        clean_leftovers((dist / STORE_DIR).resolve())  # a store a killed import was building
+        handle = StoreHandle(open_writable(dist))
         try:
-            report = import_into(store, fmt, files, imports=imports, source_id=source_id, strict=strict,
+            report = import_into(handle, fmt, files, imports=imports, source_id=source_id, strict=strict,
                                  replace_empty=replace_empty, progress=progress, dist=dist,
                                  registries=registries)
         finally:
-            del store
-            gc.collect()
+            handle.close()
         write_info(imports, source_id, fmt, files, report.imported, report.tally)
     return report
 
@@ -306,26 +365,45 @@ def _count(lines: list[str]) -> int:
     return sum(line.count("\n") for line in lines)
 
 
-def import_into(store: ox.Store, fmt: str, files: list[Path], *, imports: Path, source_id: str,
+def shared_papers(store: ox.Store, g: ox.NamedNode) -> Callable[[str], set[str]] | None:
+    """paper IRI -> the other import graphs of the store that hold that paper (None: there are none,
+    the common case, which costs nothing per paper)."""
+    others = {n.value for n in store.named_graphs() if n.value.startswith(IMPORT_GRAPHS) and n != g}
+    if not others:
+        return None
+
+    def also_in(paper: str) -> set[str]:
+        found = store.quads_for_pattern(ox.NamedNode(paper), RDF_TYPE, PUBLICATION, None)
+        return {q.graph_name.value for q in found if q.graph_name.value in others}
+
+    return also_in
+
+
+def import_into(handle: StoreHandle, fmt: str, files: list[Path], *, imports: Path, source_id: str,
                 strict: bool = False, replace_empty: bool = False, progress: Progress | None = None,
                 dist: Path | None = None, registries: dict[str, Path | None] | None = None) -> ImportReport:
-    """The import itself, on an open read-write store (the benchmark calls this directly)."""
+    """The import itself, on the open read-write store of ``handle``."""
     start = time.perf_counter()
+    store = handle.get()
     g = graph_iri(source_id)
     report = ImportReport(source_id, g.value, imports / f"{source_id}.nq")
     with _gc_paused():
         registry = registry_resolvers(store, **registries) if registries else None
         resolver = registry[0].curated.resolver if registry and registry[0].curated else Resolver(load_curated(store))
-    writer = PaperWriter(resolver, g, report.tally, registry)
+    writer = PaperWriter(resolver, g, report.tally, registry, also_in=shared_papers(store, g))
     try:
         out = QuadFile(report.nquads)
         try:
             out.write(document_quads(source_id, [p.name for p in files], fmt))
             _write_papers(out, writer, _read(fmt, files, report, strict), report, progress)
             _refuse_empty(report, replace_empty)
+            summary = writer.summary.lines(g.value)
+            out.write_lines(summary, len(summary))
+            report.shares_papers_with = sorted(writer.summary.shares_with)
             if progress:
                 progress(COMMITTING)
-            commit_import(store, report.nquads, out.finish(), g, dist)
+            del store  # only the handle holds it: a replacement by copy closes it
+            commit_import(handle, report.nquads, out.finish(), g, dist)
         finally:
             out.discard()
     finally:

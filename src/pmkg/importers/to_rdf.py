@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ import pyoxigraph as ox
 
 from pmkg.importers.model import Affiliation, Paper
 from pmkg.importers.resolve import Resolver
+from pmkg.importers.summary import PaperFacts, Summary
 from pmkg.namespaces import ID
 
 if TYPE_CHECKING:
@@ -132,10 +134,13 @@ class PaperWriter:
     """
 
     def __init__(self, resolver: Resolver, g: ox.NamedNode, tally: Tally,
-                 registry: tuple[FullResolver, Minter] | None = None) -> None:
+                 registry: tuple[FullResolver, Minter] | None = None,
+                 also_in: Callable[[str], set[str]] | None = None) -> None:
         self.resolver = resolver
         self.g = f"<{g.value}>"
         self.tally = tally
+        self.summary = Summary()
+        self.also_in = also_in  # paper IRI -> the other import graphs that hold it
         self.registry = registry
         self.iri = IriCheck()
         self._funders: dict[str, tuple[list[str], bool]] = {}
@@ -218,6 +223,8 @@ class PaperWriter:
             lit(T["funderStringCount"], str(len(funders)), INTEGER.value)
         if affiliations:
             lit(T["affiliationStringCount"], str(len(affiliations)), INTEGER.value)
+        funded_by: set[str] = set()
+        unresolved_funders: set[str] = set()
         for name in funders:
             tally.funders += 1
             targets, via_registry = self.funder(name)
@@ -225,26 +232,39 @@ class PaperWriter:
                 tally.funders_resolved += 1
                 tally.funders_registry += via_registry
                 out += [f"{self.iri(t)} {T['funds']} {s} {g} .\n" for t in targets]
+                funded_by.update(targets)
             else:
                 tally.unresolved["funder", name] += 1
                 lit(T["unresolvedFunder"], name)
+                if name:
+                    unresolved_funders.add(name)
         countries: set[str] = set()
         outcomes = [self.affiliation(aff) for aff in affiliations]
         hits_of, rolled_up = self._roll_up(affiliations, outcomes)
+        actors: set[str] = set()
+        unresolved_affiliations: set[str] = set()
         for n, (aff, outcome) in enumerate(zip(affiliations, outcomes, strict=True)):
             tally.affiliations += 1
             tally.affiliations_registry += outcome.registry
             if hits_of[n] or n in rolled_up:
                 tally.affiliations_resolved += 1
                 out += [f"{s} {T['affiliatedActor']} {self.iri(h)} {g} .\n" for h in hits_of[n]]
+                actors.update(hits_of[n])
             else:
                 text = unresolved_text(aff)
                 tally.unresolved["affiliation", text] += 1
                 lit(T["unresolvedAffiliation"], text)
+                if text:
+                    unresolved_affiliations.add(text)
             if outcome.country:
                 countries.add(outcome.country)
         out += [f"{s} {T['affiliationCountry']} {self.iri(c)} {g} .\n" for c in sorted(countries)]
         out = list(dict.fromkeys(out))
+        self.summary.add(PaperFacts(frozenset(actors), frozenset(funded_by), frozenset(unresolved_funders),
+                                    frozenset(countries), len(funders), len(affiliations),
+                                    len(unresolved_affiliations)))
+        if self.also_in is not None:
+            self.summary.shares_with.update(self.also_in(s[1:-1]))
         if self.registry and (minted := self.registry[1].take()):
             out.append(ox.serialize(minted, format=ox.RdfFormat.N_QUADS).decode("utf-8"))
         return out
