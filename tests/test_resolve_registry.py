@@ -160,15 +160,18 @@ SESSION3 = [
 ]
 
 
-@pytest.fixture(scope="module")
-def session3_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
-    tmp = tmp_path_factory.mktemp("session3")
+def resolved_rows(tmp: Path, cases: list[tuple[str, str, set[str]]], dump: Path) -> dict[str, dict[str, str]]:
+    """`pmkg resolve affiliations` over the cases' strings against a small ROR dump, its CSV rows by input."""
     src = tmp / "affiliations.txt"
-    src.write_text("\n".join(t for _, t, _ in SESSION3) + "\n", encoding="utf-8")
-    done = pmkg(["resolve", "affiliations", str(src), "--ror-dump", str(FIX / "resolve-ror-session3.jsonl"),
-                 "--no-curated"], tmp / "cache", tmp)
+    src.write_text("\n".join(t for _, t, _ in cases) + "\n", encoding="utf-8")
+    done = pmkg(["resolve", "affiliations", str(src), "--ror-dump", str(dump), "--no-curated"], tmp / "cache", tmp)
     assert done.returncode == 0, done.stderr
     return {r["input"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
+
+
+@pytest.fixture(scope="module")
+def session3_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    return resolved_rows(tmp_path_factory.mktemp("session3"), SESSION3, FIX / "resolve-ror-session3.jsonl")
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), SESSION3, ids=[n for n, _, _ in SESSION3])
@@ -223,13 +226,7 @@ SESSION4 = [
 
 @pytest.fixture(scope="module")
 def session4_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
-    tmp = tmp_path_factory.mktemp("session4")
-    src = tmp / "affiliations.txt"
-    src.write_text("\n".join(t for _, t, _ in SESSION4) + "\n", encoding="utf-8")
-    done = pmkg(["resolve", "affiliations", str(src), "--ror-dump", str(FIX / "resolve-ror-session4.jsonl"),
-                 "--no-curated"], tmp / "cache", tmp)
-    assert done.returncode == 0, done.stderr
-    return {r["input"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
+    return resolved_rows(tmp_path_factory.mktemp("session4"), SESSION4, FIX / "resolve-ror-session4.jsonl")
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), SESSION4, ids=[n for n, _, _ in SESSION4])
