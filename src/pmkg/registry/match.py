@@ -136,6 +136,11 @@ class AffiliationMatcher:
                 # Shandong University", "Zhengzhou Univ, Affiliated Hosp 1" = "First Affiliated Hospital of
                 # Zhengzhou University", "Boston Univ, Sch Med" = "Boston University School of Medicine"
                 hits.append(_Hit(s, 0, len(ws), pair, "segment", f"{segments[s - 1]} {seg}"))
+                # "Research Institute for Mathematical Sciences, Kyoto University": the pair is the unit, and
+                # this segment its organisation, named too (ROR's gold sets label the organisation)
+                own = self.ix.by_key.get(whole, [])
+                if parents := [i for i in own if any(i in self._ancestors(p) for p in pair)]:
+                    hits.append(_Hit(s, 0, len(ws), parents, "segment", seg))
                 continue
             if s + 1 < len(segments) and (with_city := self._with_city(ws, seg_words[s + 1])):
                 hits.append(_Hit(s, 0, len(ws), with_city, "segment", f"{seg} {segments[s + 1]}"))
