@@ -250,7 +250,16 @@ class AffiliationMatcher:
             ids = own if len(own) == 1 else ids
         if len(hit.ids) > 1:  # a name several organisations share, one left in the country: not in another city
             ids = [i for i in ids if not self._elsewhere(i, hit, cities)]
+        elif len(ids) == 1 and self._campus_alias(ids[0], hit) and self._elsewhere(ids[0], hit, cities):
+            ids = []  # "University of Illinois College of Medicine, Chicago" is not the campus at Urbana
         return ids
+
+    def _campus_alias(self, org_id: str, hit: _Hit) -> bool:
+        """The hit is the bare name of a system ("University of Illinois") that ROR gives as an alias of one of
+        its campuses (Urbana-Champaign)."""
+        org = self.ix.orgs[org_id]
+        return bool(org.parents) and name_key(org.name) != name_key(hit.text) and any(
+            name_key(self.ix.orgs[p].name).startswith(name_key(hit.text)) for p in org.parents if p in self.ix.orgs)
 
     def _elsewhere(self, org_id: str, hit: _Hit, cities: set[str]) -> bool:
         """The string names a city of the organisation's country, and not the organisation's own: "National
