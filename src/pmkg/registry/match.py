@@ -311,6 +311,8 @@ class AffiliationMatcher:
             if ancestors and UNIT.match(self.ix.orgs[i].name):
                 continue  # "Department of Mathematical Sciences" of some university not named here
             kept.append(i)
+        if any(chosen[i].method != "acronym" for i in kept):
+            kept = [i for i in kept if chosen[i].method != "acronym"]
         if not kept:
             return Match([], 0.0, "none")
         methods = [chosen[i].method for i in kept]
