@@ -159,6 +159,10 @@ class AffiliationMatcher:
             windows = self._windows(s, ws, "window")
             if LONGER_UNIVERSITY.search(seg):  # "Nanjing University of Sci. & Tech." is not Nanjing University
                 windows = [h for h in windows if h.end == len(ws) or ws[h.end - 1] != "univ"]
+            # "Kyung Hee University Hospital": the university's hospital, not the university
+            if not re.search(r"(?:\band|&)\s+hosp", seg, re.IGNORECASE):  # "Medical College and Hospital" is both
+                windows = [h for h in windows
+                           if h.end == len(ws) or ws[h.end] != "hosp" or "hosp" in ws[h.start:h.end]]
             if UNIT.match(seg):  # "Department of Molecular Microbiology": the words after the unit are its subject
                 windows = [h for h in windows if h.start != 1 or ORG_WORDS & set(ws[h.start:h.end])]
             if not windows and (fixed := self._corrected(ws)):
