@@ -31,7 +31,9 @@ from typing import Any
 from pmkg.errors import InputError
 from pmkg.importers.names import words
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
+BEFORE_UNIV_COUNTRIES = 5  # a word of one country's names ("Kyoto University") is a name, not a kind of university
+BEFORE_UNIV_SHARE = 0.15   # "National" and "Medical" stand before many other words too
 Note = Callable[[str], None]
 
 
@@ -101,6 +103,7 @@ class RorIndex:
     countries: dict[str, str]          # country name key -> ISO code
     source: str = ""
     vocabulary: set[str] = field(default_factory=set)  # every word of an organisation's name (typo correction)
+    before_univ: set[str] = field(default_factory=set)  # words names use mostly just before "University" (below)
     _deletes: dict[str, list[str]] | None = None       # built on first use by :func:`typo_table`, not saved
 
     def __getstate__(self) -> dict[str, Any]:
@@ -211,6 +214,8 @@ def build_ror(path: Path) -> RorIndex:
     by_acronym: dict[str, list[str]] = {}
     cities: dict[str, set[str]] = {}
     vocabulary: set[str] = set()
+    uses: dict[str, int] = {}                 # how often a word is used in a name
+    before: dict[str, list[str | None]] = {}  # the countries of the names where it stands just before "univ"
     for org in orgs.values():
         for city in org.cities:
             if org.country and name_key(city):
@@ -219,13 +224,24 @@ def build_ror(path: Path) -> RorIndex:
         for name in dict.fromkeys([org.name, *org.names]):
             if not latin(name) or name_key(name) in cities or name_key(name) in countries:
                 continue  # a name that is only a place ("New York City", "Milan") names no organisation
-            vocabulary.update(words(name))
+            ws = words(name)
+            vocabulary.update(ws)
+            for w in ws:
+                uses[w] = uses.get(w, 0) + 1
+            for w, nxt in zip(ws, ws[1:], strict=False):
+                if nxt == "univ":
+                    before.setdefault(w, []).append(org.country)
             for table, k in ((by_key, name_key(name)), (by_bag, bag_key(name))):
                 if k and org.id not in table.setdefault(k, []):
                     table[k].append(org.id)
         for acronym in org.acronyms:
             by_acronym.setdefault(acronym.strip(), []).append(org.id)
-    return RorIndex(orgs, by_key, by_bag, by_acronym, cities, countries, vocabulary=vocabulary)
+    # "Technical", "Catholic", "State", "Open": words that, in the names of several countries, mostly stand just
+    # before "University" -- "Technical University of Wrocław" is then not the University of Wrocław
+    before_univ = {w for w, where in before.items() if len(set(where)) >= BEFORE_UNIV_COUNTRIES
+                   and len(where) >= BEFORE_UNIV_SHARE * uses[w] and w not in cities and w not in countries}
+    return RorIndex(orgs, by_key, by_bag, by_acronym, cities, countries, vocabulary=vocabulary,
+                    before_univ=before_univ)
 
 
 def typo_table(ix: RorIndex, shortest: int) -> dict[str, list[str]]:

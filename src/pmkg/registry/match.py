@@ -163,6 +163,9 @@ class AffiliationMatcher:
             if not re.search(r"(?:\band|&)\s+hosp", seg, re.IGNORECASE):  # "Medical College and Hospital" is both
                 windows = [h for h in windows
                            if h.end == len(ws) or ws[h.end] != "hosp" or "hosp" in ws[h.start:h.end]]
+            # "Technical University of Wrocław" is not the University of Wrocław (``RorIndex.before_univ``)
+            windows = [h for h in windows if not (h.start and ws[h.start] == "univ"
+                                                  and ws[h.start - 1] in self.ix.before_univ)]
             if UNIT.match(seg):  # "Department of Molecular Microbiology": the words after the unit are its subject
                 windows = [h for h in windows if h.start != 1 or ORG_WORDS & set(ws[h.start:h.end])]
             if not windows and (fixed := self._corrected(ws)):
