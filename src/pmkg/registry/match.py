@@ -50,6 +50,8 @@ UNIT = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|insti
                   r"section|unit|state key laboratory|key laboratory|graduate school|college)\b", re.IGNORECASE)
 ORG_WORDS = frozenset(words("university institute hospital college academy school centre center laboratory "
                              "council foundation society clinic agency ministry corporation company"))
+LEAD_WORDS = ORG_WORDS | frozenset(words("department division faculty section unit program group service office "
+                                           "branch station"))
 SCHOOL = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|section|graduate school|college) of\b",
                     re.IGNORECASE)
 LONGER_UNIVERSITY = re.compile(r"\bUniv(?:ersity|\.)?\s+(?:of|for)\s+(?!the\b)", re.IGNORECASE)
@@ -139,7 +141,8 @@ class AffiliationMatcher:
                 # "Research Institute for Mathematical Sciences, Kyoto University": the pair is the unit, and
                 # this segment its organisation, named too (ROR's gold sets label the organisation)
                 own = self.ix.by_key.get(whole, [])
-                if parents := [i for i in own if any(i in self._ancestors(p) for p in pair)]:
+                parents = [i for i in own if any(i in self._ancestors(p) for p in pair)]
+                if parents and LEAD_WORDS & set(seg_words[s - 1]):  # not "Goldsmiths, University of London"
                     hits.append(_Hit(s, 0, len(ws), parents, "segment", seg))
                 continue
             if s + 1 < len(segments) and (with_city := self._with_city(ws, seg_words[s + 1])):
