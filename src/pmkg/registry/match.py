@@ -137,6 +137,11 @@ class AffiliationMatcher:
                 # WoS writes a unit after its organisation: "Shandong Univ, Qilu Hosp" = "Qilu Hospital of
                 # Shandong University", "Zhengzhou Univ, Affiliated Hosp 1" = "First Affiliated Hospital of
                 # Zhengzhou University", "Boston Univ, Sch Med" = "Boston University School of Medicine"
+                # "University of St. Thomas, Minnesota": the name before is this longer name's, not another
+                # organisation's (St. Thomas University, Canada) -- unless ROR ties the two (Qilu Hospital of
+                # Shandong University and Shandong University)
+                hits = [h for h in hits if h.seg != s - 1 or h.end - h.start < len(seg_words[s - 1])
+                        or self._tied(h.ids, pair)]
                 hits.append(_Hit(s, 0, len(ws), pair, "segment", f"{segments[s - 1]} {seg}"))
                 # "Research Institute for Mathematical Sciences, Kyoto University": the pair is the unit, and
                 # this segment its organisation, named too (ROR's gold sets label the organisation)
@@ -178,6 +183,17 @@ class AffiliationMatcher:
                     windows = self._windows(s, fixed, "typo")
             hits += windows
         return _outermost(hits)
+
+    def _tied(self, ids: list[str], others: list[str]) -> bool:
+        """Some organisation of ``ids`` is one of ``others``, or an ancestor of or related to one."""
+        ids = [self._current(i) for i in ids]
+        if set(ids) & {self._current(o) for o in others}:
+            return True
+        for o in map(self._current, others):
+            ties = self._ancestors(o) | set(self.ix.orgs[o].related)
+            if ties & set(ids) or any(o in self.ix.orgs[i].related for i in ids):
+                return True
+        return False
 
     def _fix(self, word: str) -> str:
         """The one vocabulary word one typo from ``word`` (else ``word``), through :func:`typo_table`, checked by
