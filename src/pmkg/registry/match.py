@@ -331,7 +331,7 @@ class AffiliationMatcher:
         units: list[str] = []
         for i in chosen:
             ancestors = self._ancestors(i)
-            if ancestors & matched or self._hospital_of(i, chosen, segments):
+            if ancestors & matched or self._hospital_of(i, chosen, segments) or self._school_of(i, chosen, segments):
                 units.append(i)
                 continue  # a unit of an organisation also named: the organisation (ROR's gold sets label it)
             if ancestors and UNIT.match(self.ix.orgs[i].name):
@@ -348,6 +348,16 @@ class AffiliationMatcher:
         method = "+".join(dict.fromkeys(methods))
         evidence = [f"{chosen[i].text!r} = {self.ix.orgs[i].name!r}" for i in kept]
         return Match(kept, round(score, 3), method, evidence, units)
+
+    def _school_of(self, org_id: str, chosen: dict[str, _Hit], segments: list[str]) -> bool:
+        """A school written after the university ROR relates it to ("Johns Hopkins University, School of
+        Medicine" = Johns Hopkins Medicine): kept as a unit, like a child."""
+        hit = chosen[org_id]
+        if not hit.seg or not SCHOOL.match(segments[hit.seg]) or hit.text == segments[hit.seg]:
+            return False
+        related = set(self.ix.orgs[org_id].related)
+        return any(other != org_id and h.seg == hit.seg - 1 and (other in related or org_id in self.ix.orgs[other].related)
+                   for other, h in chosen.items())
 
     def _hospital_of(self, org_id: str, chosen: dict[str, _Hit], segments: list[str]) -> bool:
         """A hospital written just before a university ROR relates it to: "Shengjing Hospital, China Medical
