@@ -96,8 +96,14 @@ class AffiliationMatcher:
     def match(self, text: str) -> Match:
         if text not in self._memo:
             parts = [p for p in re.split(r"\s*;\s*", GLUED.sub(", ", clean(text))) if p.strip(" .")]
-            self._memo[text] = _merge([self._match(p) for p in parts]) if len(parts) > 1 else \
+            found = _merge([self._match(p) for p in parts]) if len(parts) > 1 else \
                 self._match(parts[0] if parts else "")
+            if len(parts) > 1 and (children := [i for i in found.ids if self._ancestors(i) & set(found.ids)]):
+                # "Freshwater Fisheries Research Center; Chinese Academy of Fishery Science": a unit whose parent
+                # another part names, as within a part
+                found.units = list(dict.fromkeys([*found.units, *children]))
+                found.ids = [i for i in found.ids if i not in children]
+            self._memo[text] = found
         return self._memo[text]
 
     # -- country and city --
