@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import pickle
@@ -228,7 +229,7 @@ def build_ror(path: Path) -> RorIndex:
             vocabulary.update(ws)
             for w in ws:
                 uses[w] = uses.get(w, 0) + 1
-            for w, nxt in zip(ws, ws[1:], strict=False):
+            for w, nxt in itertools.pairwise(ws):
                 if nxt == "univ":
                     before.setdefault(w, []).append(org.country)
             for table, k in ((by_key, name_key(name)), (by_bag, bag_key(name))):

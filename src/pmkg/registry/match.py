@@ -362,8 +362,8 @@ class AffiliationMatcher:
         if not hit.seg or not SCHOOL.match(segments[hit.seg]) or hit.text == segments[hit.seg]:
             return False
         related = set(self.ix.orgs[org_id].related)
-        return any(other != org_id and h.seg == hit.seg - 1 and (other in related or org_id in self.ix.orgs[other].related)
-                   for other, h in chosen.items())
+        return any(other != org_id and h.seg == hit.seg - 1
+                   and (other in related or org_id in self.ix.orgs[other].related) for other, h in chosen.items())
 
     def _hospital_of(self, org_id: str, chosen: dict[str, _Hit], segments: list[str]) -> bool:
         """A hospital written just before a university ROR relates it to: "Shengjing Hospital, China Medical
