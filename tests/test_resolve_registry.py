@@ -234,3 +234,59 @@ def test_session4_matcher_fixes(session4_rows: dict[str, dict[str, str]], name: 
                                 expected: set[str]) -> None:
     got = {u.removeprefix("https://ror.org/") for u in session4_rows[text]["ror_ids"].split()}
     assert got == expected, name
+
+
+# ---- session 5: regression tests, one per matcher fix, on resolve-ror-session5.jsonl (real ROR v2.9 records) ----
+SESSION5 = [
+    # a unit written before its organisation, paired into the unit's record: the organisation is named too
+    ("test_unit_paired_before_its_organisation_names_the_organisation",
+     "Research Institute for Mathematical Sciences, Kyoto University, Kyoto 606, Japan", {"02kpeqv85"}),
+    # ... but not when the segment before names no unit: Goldsmiths is a college of the University of London
+    ("test_member_college_before_its_federal_university_is_the_college",
+     "Goldsmiths, University of London, United Kingdom", {"01khx4a30"}),
+    # a system's bare name, an alias of one campus (Urbana-Champaign), with another city of the country
+    ("test_system_name_with_another_city_is_not_the_campus_it_is_an_alias_of",
+     "Department of Psychiatry, University of Illinois College of Medicine, Chicago, IL, USA;", set()),
+    # an acronym next to an organisation named in full is a partner's or a lab's code
+    ("test_acronym_next_to_a_named_organisation_is_left_out",
+     "National Centre for Earth Observation, PML, Plymouth, UK", {"0375jbm11"}),
+    # a university's name followed by "Hospital" is the hospital (not in this excerpt), not the university ...
+    ("test_university_name_followed_by_hospital_is_not_the_university",
+     "Department of Neurosurgery, Kyung Hee University Hospital, Seoul, South Korea", set()),
+    # ... but "Medical College and Hospital" is the college
+    ("test_college_and_hospital_is_the_college",
+     "Department of Neurosurgery, K.J. Somaiya Medical College and Hospital, Mumbai, India", {"05f71q776"}),
+    # "Technical" stands before "University" in names of five countries: 'University of Wrocław' is a tail
+    ("test_technical_university_of_a_city_is_not_the_university_of_that_city",
+     "Institute of Physics, Technical University of Wrocław, Wybrzeże Wyspiańskiego 27, 50-370 Wrocław, Poland",
+     set()),
+    # a whole segment's name inside a longer paired name is that name's, unless ROR ties the two organisations
+    ("test_name_inside_a_longer_paired_name_is_the_longer_one", "University of St. Thomas, Minnesota",
+     {"05vfxvp80"}),
+    # a school written after the university ROR relates it to (through a withdrawn record's successor)
+    ("test_school_after_its_related_university_is_a_unit",
+     "Department of Physiology, Johns Hopkins University, School of Medicine, Baltimore, MD 21205, USA.",
+     {"00za53h95"}),
+    # a unit whose parent another ';' part names
+    ("test_unit_with_its_parent_in_another_part_is_a_unit",
+     "Freshwater Fisheries Research Center; Chinese Academy of Fishery Science; Wuxi China", {"02bwk9n38"}),
+]
+
+
+@pytest.fixture(scope="module")
+def session5_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    return resolved_rows(tmp_path_factory.mktemp("session5"), SESSION5, FIX / "resolve-ror-session5.jsonl")
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), SESSION5, ids=[n for n, _, _ in SESSION5])
+def test_session5_matcher_fixes(session5_rows: dict[str, dict[str, str]], name: str, text: str,
+                                expected: set[str]) -> None:
+    got = {u.removeprefix("https://ror.org/") for u in session5_rows[text]["ror_ids"].split()}
+    assert got == expected, name
+
+
+def test_session5_technical_stands_before_university_in_the_excerpt() -> None:
+    from pmkg.registry.index import build_ror
+
+    ix = build_ror(FIX / "resolve-ror-session5.jsonl")
+    assert "tech" in ix.before_univ and "wroclaw" not in ix.before_univ
