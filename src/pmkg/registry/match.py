@@ -143,11 +143,13 @@ class AffiliationMatcher:
                 # WoS writes a unit after its organisation: "Shandong Univ, Qilu Hosp" = "Qilu Hospital of
                 # Shandong University", "Zhengzhou Univ, Affiliated Hosp 1" = "First Affiliated Hospital of
                 # Zhengzhou University", "Boston Univ, Sch Med" = "Boston University School of Medicine"
-                # "University of St. Thomas, Minnesota": the name before is this longer name's, not another
-                # organisation's (St. Thomas University, Canada) -- unless ROR ties the two (Qilu Hospital of
-                # Shandong University and Shandong University)
-                hits = [h for h in hits if h.seg != s - 1 or h.end - h.start < len(seg_words[s - 1])
-                        or self._tied(h.ids, pair)]
+                # "University of St. Thomas, Minnesota": the name before, continued by this segment, is this
+                # longer name's, not another organisation's (St. Thomas University, Canada) -- unless ROR ties the
+                # two ("Boston Univ, Sch Med"). "Shandong Univ, Qilu Hosp" (= "Qilu Hospital of Shandong
+                # University") names both.
+                if self.ix.by_key.get("".join(seg_words[s - 1]) + whole) == pair:
+                    hits = [h for h in hits if h.seg != s - 1 or h.end - h.start < len(seg_words[s - 1])
+                            or self._tied(h.ids, pair)]
                 hits.append(_Hit(s, 0, len(ws), pair, "segment", f"{segments[s - 1]} {seg}"))
                 # "Research Institute for Mathematical Sciences, Kyoto University": the pair is the unit, and
                 # this segment its organisation, named too (ROR's gold sets label the organisation)
