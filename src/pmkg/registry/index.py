@@ -21,6 +21,7 @@ import itertools
 import json
 import os
 import pickle
+import re
 import tempfile
 import time
 import unicodedata
@@ -33,6 +34,7 @@ from pmkg.errors import InputError
 from pmkg.importers.names import words
 
 INDEX_VERSION = 5
+QUALIFIED = re.compile(r"(.*\S)\s*\(([^()]+)\)")  # "Google (United States)"
 BEFORE_UNIV_COUNTRIES = 5  # a word of one country's names ("Kyoto University") is a name, not a kind of university
 BEFORE_UNIV_SHARE = 0.15   # "National" and "Medical" stand before many other words too
 Note = Callable[[str], None]
@@ -105,6 +107,8 @@ class RorIndex:
     source: str = ""
     vocabulary: set[str] = field(default_factory=set)  # every word of an organisation's name (typo correction)
     before_univ: set[str] = field(default_factory=set)  # words names use mostly just before "University" (below)
+    # a company's name without ROR's country qualifier ("Toshiba" of "Toshiba (Japan)"): whole segments only
+    by_company: dict[str, list[str]] = field(default_factory=dict)
     _deletes: dict[str, list[str]] | None = None       # built on first use by :func:`typo_table`, not saved
 
     def __getstate__(self) -> dict[str, Any]:
@@ -221,7 +225,14 @@ def build_ror(path: Path) -> RorIndex:
         for city in org.cities:
             if org.country and name_key(city):
                 cities.setdefault(name_key(city), set()).add(org.country)
+    by_company: dict[str, list[str]] = {}
     for org in orgs.values():
+        if "company" in org.types:  # ROR writes a company "Toshiba (Japan)": affiliations write "Toshiba"
+            for n in [org.name, *org.names]:
+                m = QUALIFIED.fullmatch(n)
+                if m and name_key(m[2]) in countries and latin(m[1]):
+                    ids = by_company.setdefault(name_key(m[1]), [])
+                    ids += [] if org.id in ids else [org.id]
         for name in dict.fromkeys([org.name, *org.names]):
             if not latin(name) or name_key(name) in cities or name_key(name) in countries:
                 continue  # a name that is only a place ("New York City", "Milan") names no organisation
@@ -242,7 +253,7 @@ def build_ror(path: Path) -> RorIndex:
     before_univ = {w for w, where in before.items() if len(set(where)) >= BEFORE_UNIV_COUNTRIES
                    and len(where) >= BEFORE_UNIV_SHARE * uses[w] and w not in cities and w not in countries}
     return RorIndex(orgs, by_key, by_bag, by_acronym, cities, countries, vocabulary=vocabulary,
-                    before_univ=before_univ)
+                    before_univ=before_univ, by_company=by_company)
 
 
 def typo_table(ix: RorIndex, shortest: int) -> dict[str, list[str]]:
