@@ -52,6 +52,8 @@ ORG_WORDS = frozenset(words("university institute hospital college academy schoo
                              "council foundation society clinic agency ministry corporation company"))
 LEAD_WORDS = ORG_WORDS | frozenset(words("department division faculty section unit program group service office "
                                            "branch station"))
+LEGAL_FORMS = frozenset(words("corporation corp inc ltd limited co company ag nv bv gmbh llc plc pvt sa spa srl kk "
+                               "b v s p k"))  # "B.V.", "S.p.A.", "K.K." split into letters
 SCHOOL = re.compile(r"^(?:the\s+)?(?:department|dept|division|school|faculty|section|graduate school|college) of\b",
                     re.IGNORECASE)
 LONGER_UNIVERSITY = re.compile(r"\bUniv(?:ersity|\.)?\s+(?:of|for)\s+(?!the\b)", re.IGNORECASE)
@@ -168,6 +170,9 @@ class AffiliationMatcher:
             if reordered and name_key(reordered) in self.ix.by_key:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_key[name_key(reordered)]), "segment", seg))
                 continue
+            if company := self._company(ws):  # "Toshiba Corporation", "Galapagos NV", "PharmaMar"
+                hits.append(_Hit(s, 0, len(ws), company, "segment", seg))
+                continue
             bag = " ".join(sorted(ws))
             if bag in self.ix.by_bag:
                 hits.append(_Hit(s, 0, len(ws), list(self.ix.by_bag[bag]), "words", seg))
@@ -202,6 +207,19 @@ class AffiliationMatcher:
             if ties & set(ids) or any(o in self.ix.orgs[i].related for i in ids):
                 return True
         return False
+
+    def _company(self, ws: list[str]) -> list[str]:
+        """The companies a whole segment names, with or without its legal form ("Corporation", "Inc", "AG");
+        a place is no company ("Ube, Japan" is not Ube Corporation)."""
+        if self._is_place(ws):
+            return []
+        bare = ws
+        while len(bare) > 1 and bare[-1] in LEGAL_FORMS:
+            bare = bare[:-1]
+        for k in dict.fromkeys(["".join(ws), "".join(bare)]):
+            if found := self.ix.by_company.get(k) or (self.ix.by_key.get(k) if bare != ws else None):
+                return list(found)
+        return []
 
     def _fix(self, word: str) -> str:
         """The one vocabulary word one typo from ``word`` (else ``word``), through :func:`typo_table`, checked by
@@ -279,6 +297,10 @@ class AffiliationMatcher:
         if len(ids) > 1:
             active = [i for i in ids if self.ix.orgs[i].status == "active"]
             ids = active or ids
+        if len(ids) > 1 and all("company" in self.ix.orgs[i].types for i in ids):
+            # "Google": Google (United States), whose subsidiaries (Singapore, Australia) the others are
+            top = [i for i in ids if all(i in self._ancestors(o) for o in ids if o != i)]
+            ids = top if len(top) == 1 else ids
         if len(ids) > 1:  # "University of Freiburg": the one whose display name it is, not the one it is an alias of
             own = [i for i in ids if name_key(self.ix.orgs[i].name) == name_key(hit.text) and not UNIT.match(hit.text)]
             ids = own if len(own) == 1 else ids
