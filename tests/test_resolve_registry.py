@@ -270,6 +270,15 @@ SESSION5 = [
     # a unit whose parent another ';' part names
     ("test_unit_with_its_parent_in_another_part_is_a_unit",
      "Freshwater Fisheries Research Center; Chinese Academy of Fishery Science; Wuxi China", {"02bwk9n38"}),
+    # a company's name without ROR's country qualifier ("Toshiba (Japan)"), with its legal form
+    ("test_company_without_its_country_qualifier_and_with_its_legal_form", "Toshiba Corporation, Yokohama, Japan",
+     {"0326v3z14"}),
+    # several companies of one name: the parent of the others, its subsidiaries
+    ("test_company_name_of_a_parent_and_its_subsidiaries_is_the_parent", "Google", {"00njsd438"}),
+    # ... but a place is no company ('Ube (Japan)'), and a company's bare name is matched by whole segments only
+    ("test_place_is_no_company", "Oncology Center, Yamaguchi University Hospital, Ube, Japan", {"02dgmxb18"}),
+    ("test_company_bare_name_inside_a_segment_is_no_company",
+     "Graduate School of Frontier Science, The Univ. of Tokyo", {"057zh3y96"}),
 ]
 
 
