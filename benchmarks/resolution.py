@@ -132,8 +132,8 @@ def main() -> None:
     index = load_ror(args.ror_dump, lambda m: print(m, file=sys.stderr))
     known = set(index.orgs)
     sets = load_sets(args.gold)
-    lines = ["| set | strings scored | precision | recall | out-of-subset strings | false-id rate |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| set | strings scored | precision | recall | tp / fp / fn | out-of-subset strings | false-id rate |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     all_strings: list[str] = []
     for name, items in sets.items():
         if (args.only and args.only not in name) or (args.dev_only and not is_dev(name)):
@@ -141,7 +141,8 @@ def main() -> None:
         s = score(AffiliationMatcher(index), items, known)
         all_strings += [t for t, _ in items]
         rate = s.out_false / s.out_strings if s.out_strings else 0.0
-        lines.append(f"| {name} | {s.strings} | {s.precision:.3f} | {s.recall:.3f} | {s.out_strings} | {rate:.3f} |")
+        lines.append(f"| {name} | {s.strings} | {s.precision:.4f} | {s.recall:.4f} | {s.tp} / {s.fp} / {s.fn} "
+                     f"| {s.out_strings} | {rate:.3f} |")
         if args.errors == "dev" and is_dev(name):
             for text, gold, pred in s.errors:
                 names = [index.orgs[g].name for g in sorted(gold) if g in known]
