@@ -22,7 +22,12 @@ Affiliations (``AffiliationMatcher``), deterministic and offline:
    the one whose parent the string names; so is a teaching hospital written just
    before the university ROR relates it to;
 6. a withdrawn record is its single successor; a segment with nothing found has
-   its words that no ROR name uses corrected when one word is a typo away.
+   its words that no ROR name uses corrected when one word is a typo away;
+7. a whole segment may be a company's name without ROR's "(Country)" qualifier and
+   with or without its legal form ("Toshiba Corporation" = 'Toshiba (Japan)');
+   "University of X" after a word ROR's names mostly put before "University"
+   ("Technical University of Wrocław") is the tail of a longer name; an acronym
+   next to an organisation named in full is left out.
 
 ``score`` is 1.0 for a whole segment, 0.9 a bag-of-words or sub-segment match,
 0.8 an acronym or a typo-corrected name; x0.9 when the string names no country.
