@@ -366,6 +366,19 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"#[^\n]*", lambda m: " " * len(m.group(0)), text)
 
 
+# A query that reads the import summaries (pmkg.importers.summary) rather than the papers themselves.
+READS_SUMMARIES = re.compile(r"pm:(?:summaryPapers|profileActor|profileCountry|fundingTally)\b")
+# The import graphs with papers but no summary (made before summaries existed, not yet upgraded): a few
+# index lookups per import graph, not a pass over the papers.
+LACKING_SUMMARY = """PREFIX pm: <https://w3id.org/pmkg/ontology#>
+SELECT ?g WHERE {
+  GRAPH ?g { ?g a pm:SourceDocument }
+  FILTER(STRSTARTS(STR(?g), "https://w3id.org/pmkg/id/document/import-"))
+  FILTER NOT EXISTS { GRAPH ?g { ?g pm:summaryPapers ?n } }
+  FILTER EXISTS { GRAPH ?g { ?p a pm:Publication } }
+} ORDER BY ?g"""
+
+
 def run_query(spec: QuerySpec, given: dict[str, str | list[str]], backend: Backend) -> Result:
     bound = bind(spec, given, backend)
     result = backend.select(render(spec, bound))
@@ -374,6 +387,14 @@ def run_query(spec: QuerySpec, given: dict[str, str | list[str]], backend: Backe
         if not has_papers:
             result.notice = ("No paper-level data is loaded: this question needs imported bibliographic "
                              "records (`pmkg import wos FILE`); the curated graph alone has none.")
+    if READS_SUMMARIES.search(_strip_comments(spec.text)):
+        lacking = [row[0].text for row in backend.select(LACKING_SUMMARY).rows if row[0] is not None]
+        if lacking:
+            names = ", ".join(g.rsplit("/", 1)[-1] for g in lacking)
+            note = (f"{names} {'has' if len(lacking) == 1 else 'have'} papers but no import summary (imported "
+                    "before summaries existed), so this answer leaves their papers out; `pmkg build` or any "
+                    "`pmkg query` on the project adds the summary (with a writable dist/)")
+            result.notice = f"{result.notice} {note}" if result.notice else note
     return result
 
 
