@@ -163,7 +163,7 @@ class StoreHandle:
         gc.collect()
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -195,7 +195,7 @@ def commit_import(handle: StoreHandle, path: Path, tmp: Path, graph: ox.NamedNod
             os.link(path, prev)
         with disk_errors(path):
             os.replace(tmp, path)
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
         if by_copy and dist is not None:
             _replace_by_copy(handle, path, prev, graph, dist, old_state)
         else:
