@@ -377,6 +377,13 @@ SELECT ?g WHERE {
   FILTER NOT EXISTS { GRAPH ?g { ?g pm:summaryPapers ?n } }
   FILTER EXISTS { GRAPH ?g { ?p a pm:Publication } }
 } ORDER BY ?g"""
+# Pairs of imports (both still in the store) that hold some of the same papers (pm:sharesPapersWith,
+# recorded by the later import of the two).
+OVERLAPPING = """PREFIX pm: <https://w3id.org/pmkg/ontology#>
+SELECT DISTINCT ?g ?other WHERE {
+  GRAPH ?g { ?g pm:sharesPapersWith ?other }
+  GRAPH ?other { ?other a pm:SourceDocument }
+} ORDER BY ?g ?other"""
 
 
 def run_query(spec: QuerySpec, given: dict[str, str | list[str]], backend: Backend) -> Result:
@@ -395,6 +402,15 @@ def run_query(spec: QuerySpec, given: dict[str, str | list[str]], backend: Backe
                     "before summaries existed), so this answer leaves their papers out; `pmkg build` or any "
                     "`pmkg query` on the project adds the summary (with a writable dist/)")
             result.notice = f"{result.notice} {note}" if result.notice else note
+        if any(p.name == "source" for p in spec.params) and not given.get("source"):
+            pairs = [(a.text.rsplit("/", 1)[-1], b.text.rsplit("/", 1)[-1])
+                     for a, b in backend.select(OVERLAPPING).rows if a is not None and b is not None]
+            if pairs:
+                shown = "; ".join(f"{a} and {b}" for a, b in pairs)
+                note = (f"some papers are in more than one import ({shown}): without `source` the imports are "
+                        "added up, so such a paper counts once per import holding it; give `source` for one "
+                        "import's exact counts")
+                result.notice = f"{result.notice} {note}" if result.notice else note
     return result
 
 
