@@ -13,8 +13,9 @@ from pmkg.pipeline import Paths, build
 
 ROOT = Path(__file__).resolve().parents[1]
 BIBLIO = Path(__file__).parent / "fixtures" / "biblio"
-# ../shared beside the checkout, or $PMKG_SHARED (a worktree elsewhere, as pmkg.registry.defaults reads it)
-SHARED_BIBLIO = Path(os.environ.get("PMKG_SHARED") or ROOT.parent / "shared") / "data" / "biblio"
+# ../shared beside the checkout, or $PMKG_TEST_SHARED for a worktree elsewhere (not $PMKG_SHARED: with it the
+# CLI finds the registry dumps by default, and the tests that import without --ror-dump resolve differently)
+SHARED_BIBLIO = Path(os.environ.get("PMKG_TEST_SHARED") or ROOT.parent / "shared") / "data" / "biblio"
 
 
 def make_import_project(dest: Path, *, without_aliases: bool = False) -> Path:

@@ -152,3 +152,16 @@ def test_upgrade_that_fails_in_the_store_changes_nothing(import_project: Path,  
     monkeypatch.undo()
     assert [u.source_id for u in upgrade.upgrade_imports(import_project / "dist", import_project / "imports")] \
         == ["w"]
+
+
+@pytest.mark.slow
+def test_next_import_upgrades_an_older_import_first(import_project: Path) -> None:  # noqa: F811
+    """The import path (pmkg.importers.run.import_files, also without the CLI) upgrades older imports first."""
+    from pmkg.importers.run import import_files
+
+    imported(import_project, "wos", BIBLIO / "wos-sample.txt", "w", "--no-registries")
+    strip_summary(import_project, "w")
+    report = import_files("openalex", [BIBLIO / "openalex-sample.jsonl"], dist=import_project / "dist",
+                          imports=import_project / "imports", source_id="o")
+    assert len(report.upgraded) == 1 and report.upgraded[0].startswith("upgraded import w:")
+    assert one_query(import_project, "co-affiliation-countries", {"source": "import-w"}).rows

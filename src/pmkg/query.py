@@ -366,26 +366,6 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"#[^\n]*", lambda m: " " * len(m.group(0)), text)
 
 
-# A query that reads the import summaries (pmkg.importers.summary) rather than the papers themselves.
-READS_SUMMARIES = re.compile(r"pm:(?:summaryPapers|profileActor|profileCountry|fundingTally)\b")
-# The import graphs with papers but no summary (made before summaries existed, not yet upgraded): a few
-# index lookups per import graph, not a pass over the papers.
-LACKING_SUMMARY = """PREFIX pm: <https://w3id.org/pmkg/ontology#>
-SELECT ?g WHERE {
-  GRAPH ?g { ?g a pm:SourceDocument }
-  FILTER(STRSTARTS(STR(?g), "https://w3id.org/pmkg/id/document/import-"))
-  FILTER NOT EXISTS { GRAPH ?g { ?g pm:summaryPapers ?n } }
-  FILTER EXISTS { GRAPH ?g { ?p a pm:Publication } }
-} ORDER BY ?g"""
-# Pairs of imports (both still in the store) that hold some of the same papers (pm:sharesPapersWith,
-# recorded by the later import of the two).
-OVERLAPPING = """PREFIX pm: <https://w3id.org/pmkg/ontology#>
-SELECT DISTINCT ?g ?other WHERE {
-  GRAPH ?g { ?g pm:sharesPapersWith ?other }
-  GRAPH ?other { ?other a pm:SourceDocument }
-} ORDER BY ?g ?other"""
-
-
 def run_query(spec: QuerySpec, given: dict[str, str | list[str]], backend: Backend) -> Result:
     bound = bind(spec, given, backend)
     result = backend.select(render(spec, bound))
@@ -394,23 +374,11 @@ def run_query(spec: QuerySpec, given: dict[str, str | list[str]], backend: Backe
         if not has_papers:
             result.notice = ("No paper-level data is loaded: this question needs imported bibliographic "
                              "records (`pmkg import wos FILE`); the curated graph alone has none.")
-    if READS_SUMMARIES.search(_strip_comments(spec.text)):
-        lacking = [row[0].text for row in backend.select(LACKING_SUMMARY).rows if row[0] is not None]
-        if lacking:
-            names = ", ".join(g.rsplit("/", 1)[-1] for g in lacking)
-            note = (f"{names} {'has' if len(lacking) == 1 else 'have'} papers but no import summary (imported "
-                    "before summaries existed), so this answer leaves their papers out; `pmkg build` or any "
-                    "`pmkg query` on the project adds the summary (with a writable dist/)")
-            result.notice = f"{result.notice} {note}" if result.notice else note
-        if any(p.name == "source" for p in spec.params) and not given.get("source"):
-            pairs = [(a.text.rsplit("/", 1)[-1], b.text.rsplit("/", 1)[-1])
-                     for a, b in backend.select(OVERLAPPING).rows if a is not None and b is not None]
-            if pairs:
-                shown = "; ".join(f"{a} and {b}" for a, b in pairs)
-                note = (f"some papers are in more than one import ({shown}): without `source` the imports are "
-                        "added up, so such a paper counts once per import holding it; give `source` for one "
-                        "import's exact counts")
-                result.notice = f"{result.notice} {note}" if result.notice else note
+    from pmkg.importers.notes import summary_notes
+
+    notes = summary_notes(spec, _strip_comments(spec.text), given, backend)
+    if notes:
+        result.notice = " ".join([result.notice, *notes] if result.notice else notes)
     return result
 
 
