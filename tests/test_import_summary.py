@@ -128,3 +128,33 @@ def test_import_sharing_papers_with_another_import_warns(import_project: Path) -
         in (import_project / "imports" / "o.nq").read_text(encoding="utf-8")
     again = imported(import_project, "wos", BIBLIO / "wos-sample.txt", "w", "--no-registries")
     assert f"also in <{DOC}import-o>" in again.stderr and "import-w>;" not in again.stderr
+
+
+@pytest.mark.slow
+def test_overlapping_imports_count_per_import_and_say_so(import_project: Path) -> None:  # noqa: F811
+    """Issue 11: with two imports holding the same papers, the per-paper queries of b89f25c counted each paper
+    once; the summary-backed ones add the imports up, so without `source` such a paper counts in each import.
+    That is documented (the queries' descriptions, README) and said on every such answer; with `source` the
+    counts are the per-paper ones."""
+    imported(import_project, "wos", BIBLIO / "wos-sample.txt", "a", "--no-registries")
+    second = imported(import_project, "wos", BIBLIO / "wos-sample.txt", "b", "--no-registries")
+    assert f"also in <{DOC}import-a>" in second.stderr
+    catalogue = load_catalogue(ROOT / "queries")
+    backend = EmbeddedBackend(open_store(import_project / "dist"))
+
+    def rows(result) -> list[list[str | None]]:
+        return [[t.text if t else None for t in r] for r in result.rows]
+
+    oracle = parse_query_file(FIX / "per-paper-queries" / "co-affiliation-countries.rq")
+    union = run_query(oracle, {}, backend)
+    added = run_query(catalogue["co-affiliation-countries"], {}, backend)
+    assert union.rows and [r[:2] for r in rows(added)] == [r[:2] for r in rows(union)]
+    assert [int(r[2]) for r in rows(added)] == [2 * int(r[2]) for r in rows(union)]
+    assert added.notice and "import-b and import-a" in added.notice and "counts once per import" in added.notice
+    one = run_query(catalogue["co-affiliation-countries"], {"source": "import-a"}, backend)
+    assert rows(one) == rows(run_query(oracle, {"source": "import-a"}, backend)) and one.notice is None
+    done = pmkg(import_project, "query", "funders-of-affiliated-papers", "--format", "csv")
+    assert done.returncode == 0 and "more than one import (import-b and import-a)" in done.stderr
+    # per-import questions are not affected: top-funders and top-institutions answer for one import
+    top = run_query(catalogue["top-funders"], {"database": "imported:a"}, backend)
+    assert top.notice is None

@@ -3,6 +3,7 @@ graph (kg/ copied, so a test may add aliases) built once without HermiT."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from pmkg.pipeline import Paths, build
 
 ROOT = Path(__file__).resolve().parents[1]
 BIBLIO = Path(__file__).parent / "fixtures" / "biblio"
-SHARED_BIBLIO = ROOT.parent / "shared" / "data" / "biblio"
+# ../shared beside the checkout, or $PMKG_TEST_SHARED for a worktree elsewhere (not $PMKG_SHARED: with it the
+# CLI finds the registry dumps by default, and the tests that import without --ror-dump resolve differently)
+SHARED_BIBLIO = Path(os.environ.get("PMKG_TEST_SHARED") or ROOT.parent / "shared") / "data" / "biblio"
 
 
 def make_import_project(dest: Path, *, without_aliases: bool = False) -> Path:

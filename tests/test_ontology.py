@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from pyshacl import validate
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 
@@ -80,3 +81,24 @@ def test_every_shape_has_severity_and_message():
         assert shapes.value(shape, URIRef(sh + "severity")) is not None, shape
         message = shapes.value(shape, URIRef(sh + "message"))
         assert message is not None and "MUST" in str(message), shape
+
+
+def test_every_term_the_import_summary_writes_is_declared():
+    """Issue 11: the import summaries (pmkg.importers.summary) used pm: terms the ontology did not declare."""
+    from pmkg.importers.summary import PaperFacts, Summary
+
+    summary = Summary()
+    summary.add(PaperFacts(frozenset({NS + "a"}), frozenset({NS + "f"}), frozenset({"Some Fund"}),
+                           frozenset({NS + "c", NS + "d"}), 2, 1, 0))
+    summary.shares_with.add("https://w3id.org/pmkg/id/document/import-other")
+    quads = list(ox.parse("".join(summary.lines("https://w3id.org/pmkg/id/document/import-x")).encode(),
+                          format=ox.RdfFormat.N_QUADS))
+    used = {q.predicate.value for q in quads} | {q.object.value for q in quads
+                                                 if q.predicate.value == str(RDF.type)}
+    used = {u[len(NS):] for u in used if u.startswith(NS)}
+    assert len(used) == 15
+    declared = set(gen_vocab.terms())
+    assert used - declared == set()
+    g = ontology()
+    for name in used:
+        assert g.value(URIRef(NS + name), RDFS.range) is not None or name.endswith("Profile"), name

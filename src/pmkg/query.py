@@ -374,6 +374,11 @@ def run_query(spec: QuerySpec, given: dict[str, str | list[str]], backend: Backe
         if not has_papers:
             result.notice = ("No paper-level data is loaded: this question needs imported bibliographic "
                              "records (`pmkg import wos FILE`); the curated graph alone has none.")
+    from pmkg.importers.notes import summary_notes
+
+    notes = summary_notes(spec, _strip_comments(spec.text), given, backend)
+    if notes:
+        result.notice = " ".join([result.notice, *notes] if result.notice else notes)
     return result
 
 

@@ -12,6 +12,7 @@ class PM(DefinedNamespace):
     Action: URIRef
     ActionArea: URIRef
     Actor: URIRef
+    AffiliationProfile: URIRef
     AgendaItem: URIRef
     Barrier: URIRef
     BibliometricObservation: URIRef
@@ -27,6 +28,7 @@ class PM(DefinedNamespace):
     ConflictSeverity: URIRef
     Consortium: URIRef
     Country: URIRef
+    CountryProfile: URIRef
     DeprecatedRank: URIRef
     Event: URIRef
     Facilitator: URIRef
@@ -34,6 +36,7 @@ class PM(DefinedNamespace):
     Finding: URIRef
     FormatDisagreement: URIRef
     FundingAgency: URIRef
+    FundingTally: URIRef
     GovernmentBody: URIRef
     Guideline: URIRef
     Hospital: URIRef
@@ -118,6 +121,7 @@ class PM(DefinedNamespace):
     foundedBy: URIRef
     funderDoi: URIRef
     funderStringCount: URIRef
+    fundingTally: URIRef
     funds: URIRef
     grantNumber: URIRef
     identifier: URIRef
@@ -152,6 +156,8 @@ class PM(DefinedNamespace):
     predecessor: URIRef
     preferredClaim: URIRef
     product: URIRef
+    profileActor: URIRef
+    profileCountry: URIRef
     programmeKind: URIRef
     quote: URIRef
     rank: URIRef
@@ -170,6 +176,7 @@ class PM(DefinedNamespace):
     severity: URIRef
     sharedTerms: URIRef
     sharedTopics: URIRef
+    sharesPapersWith: URIRef
     side: URIRef
     sourceFile: URIRef
     start: URIRef
@@ -179,8 +186,17 @@ class PM(DefinedNamespace):
     succession: URIRef
     successionKind: URIRef
     successor: URIRef
+    summaryAffiliationStrings: URIRef
+    summaryFunderStrings: URIRef
+    summaryPapers: URIRef
+    summaryPapersWithCountry: URIRef
+    summaryUnresolvedAffiliations: URIRef
+    summaryUnresolvedFunders: URIRef
     supervisedBy: URIRef
     supportedBy: URIRef
+    tallyFunder: URIRef
+    tallyPapers: URIRef
+    tallyUnresolvedFunder: URIRef
     textSimilarity: URIRef
     topic: URIRef
     topicScore: URIRef

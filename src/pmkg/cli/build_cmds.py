@@ -197,6 +197,9 @@ def register(app: typer.Typer) -> None:
         """Build the graph: load kg/*.yaml, map, reason, validate and write dist/ atomically."""
         start = time.perf_counter()
         result = run_build(root, write=True, reason=not no_reason, quiet=quiet, verbose=verbose)
+        from pmkg.cli.query_cmds import upgrade_summaries
+
+        upgrade_summaries(project_paths(root))
         if quiet:
             return
         if verbose:

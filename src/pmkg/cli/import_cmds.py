@@ -18,6 +18,8 @@ def _share(value: float | None) -> str:
 
 
 def print_report(report: ImportReport, top: int = 10) -> None:
+    for line in report.upgraded:
+        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
     for problem in report.problems:
         err_console.print(f"skipped: {problem}", markup=False, highlight=False, soft_wrap=True)
     t = report.tally

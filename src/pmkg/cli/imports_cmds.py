@@ -53,17 +53,10 @@ def remove_cmd(source_id: str = typer.Argument(..., metavar="ID", help="The impo
                root: Path = RootOption) -> None:
     """Remove an import: its named graph from dist/store, imports/<ID>.nq and .json, and the registry
     organisations only it used."""
-    from pmkg.importers.run import open_writable
+    from pmkg.importers.catalog import remove_import
 
     paths = project_paths(root)
-    from pmkg.importers.catalog import import_file, remove_import
-
-    import_file(paths.imports, source_id)  # no such import: an error before the store is opened
-    store = open_writable(paths.dist)
-    try:
-        quads, minted = remove_import(store, paths.imports, source_id)
-    finally:
-        del store
+    quads, minted = remove_import(paths.dist, paths.imports, source_id)
     console.print(f"removed import {source_id}: {quads} quads of its graph, {minted} registry quads only it used",
                   markup=False, soft_wrap=True)
 

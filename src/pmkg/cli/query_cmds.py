@@ -51,7 +51,23 @@ def ensure_built(root: Path) -> Paths:
         if reloaded:
             err_console.print(f"dist/store did not hold imports/{', '.join(reloaded)} as on disk (an import was "
                               "interrupted or a file changed); reloaded", markup=False, soft_wrap=True)
+    upgrade_summaries(paths)
     return paths
+
+
+def upgrade_summaries(paths: Paths) -> None:
+    """Add their summary to imports made before summaries existed (one line each); a warning, not an
+    error, when that cannot be done now (the paper-level queries then say which imports lack one)."""
+    from pmkg.importers.upgrade import upgrade_imports
+
+    try:
+        upgraded = upgrade_imports(paths.dist, paths.imports)
+    except PmkgError as exc:
+        err_console.print(f"warning: imports without a summary could not be upgraded now: {exc}", markup=False,
+                          soft_wrap=True)
+        return
+    for item in upgraded:
+        err_console.print(item.message(), markup=False, soft_wrap=True)
 
 
 def backend_for(root: Path, endpoint: str | None) -> Backend:

@@ -85,6 +85,7 @@ class ImportReport:
     duplicates: list[Problem] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
     shares_papers_with: list[str] = field(default_factory=list)  # other imports holding some of its papers
+    upgraded: list[str] = field(default_factory=list)  # older imports given their summary first (messages)
 
     @property
     def records_per_second(self) -> float:
@@ -163,7 +164,7 @@ class StoreHandle:
         gc.collect()
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -195,7 +196,7 @@ def commit_import(handle: StoreHandle, path: Path, tmp: Path, graph: ox.NamedNod
             os.link(path, prev)
         with disk_errors(path):
             os.replace(tmp, path)
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
         if by_copy and dist is not None:
             _replace_by_copy(handle, path, prev, graph, dist, old_state)
         else:
@@ -280,6 +281,9 @@ def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, sour
     if not SLUG.match(source_id):
         raise InputError(f"--source-id '{source_id}' must be a kebab-case slug (a-z, 0-9, hyphens)")
     sync_imports(dist, imports)
+    from pmkg.importers.upgrade import upgrade_imports
+
+    upgraded = upgrade_imports(dist, imports)  # older imports without a summary (pmkg.importers.upgrade)
     with project_lock(dist, f"the import '{source_id}'"):
         clean_leftovers(dist.resolve(), imports)
         clean_leftovers((dist / STORE_DIR).resolve())  # a store a killed import was building
@@ -291,6 +295,7 @@ def import_files(fmt: str, files: list[Path], *, dist: Path, imports: Path, sour
         finally:
             handle.close()
         write_info(imports, source_id, fmt, files, report.imported, report.tally)
+    report.upgraded = [u.message() for u in upgraded]
     return report
 
 

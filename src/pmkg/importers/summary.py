@@ -16,7 +16,8 @@ Papers are grouped by what the queries ask of them:
 * a **country profile** (``pm:CountryProfile``) per distinct set of affiliation countries;
 * the import itself (the graph's ``pm:SourceDocument`` node) carries the totals and a graph-level
   ``pm:fundingTally`` per funder; ``pm:sharesPapersWith`` names another import holding some of the
-  same papers (the queries then count the union per paper, as before).
+  same papers: the queries add the imports up, so without ``source`` such a paper counts in each import
+  (the per-paper queries counted it once), and ``pmkg.query.run_query`` notes that on the answer.
 
 :func:`summarise_graph` computes the same summary from a graph's paper triples (stores filled by hand,
 tests); the import writes it from the facts it has at hand (:class:`Summary`).
