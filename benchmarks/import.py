@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(os.environ.get("PMKG_BENCH_CHECKOUT") or Path(__file__).resolve().parents[1]).resolve()
 PMKG = Path(sys.executable).parent / "pmkg"
 PAPER_QUERIES = ["funders-of-affiliated-papers", "top-funders", "top-institutions", "co-affiliation-countries",
-                 "publication-trends"]
+                 "publication-trends", "sources"]
 
 
 def child_peak_mb() -> float:
@@ -102,7 +102,9 @@ def ours(size: int, records: Path, work: Path) -> dict:
                        r"\d+/\d+ \(([\d.]+)%\)", done.stdout)
     quads = re.search(r"([\d,]+) quads\)", done.stdout)
     queries = query_times(root / "dist")
-    _again, reimport_s, reimport_cpu = timed_import(root, records, f"gen-{size}")
+    reimport_s = reimport_cpu = None
+    if not os.environ.get("PMKG_BENCH_NO_REIMPORT"):
+        _again, reimport_s, reimport_cpu = timed_import(root, records, f"gen-{size}")
     return {"import_s": seconds, "import_cpu_s": cpu, "records_per_s": size / seconds, "peak_rss_mb": peak,
             "reimport_s": reimport_s, "reimport_cpu_s": reimport_cpu, "reimport_peak_rss_mb": child_peak_mb(),
             "quads": int(quads.group(1).replace(",", "")) if quads else None,
@@ -198,8 +200,11 @@ def main() -> None:
     parser.add_argument("--rdflib-max", type=int, default=100000, help="skip the rdflib baseline above this size")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "import.json")
     parser.add_argument("--checkout", type=Path, help="benchmark this checkout's code and queries (default: this one)")
+    parser.add_argument("--no-reimport", action="store_true", help="skip the re-import (it doubles a 1M run)")
     parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.no_reimport:
+        os.environ["PMKG_BENCH_NO_REIMPORT"] = "1"
     if args.checkout:
         use_checkout(args.checkout)
     if args.one:
