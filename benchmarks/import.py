@@ -85,7 +85,14 @@ def child_cpu() -> float:
 
 
 def timed_import(root: Path, records: Path, source: str) -> tuple[subprocess.CompletedProcess[str], float, float]:
-    env = {**os.environ, "PMKG_SHARED": str(ROOT.parent / "shared")}
+    # ../shared beside the checkout, else $PMKG_SHARED, else a shared/ beside an ancestor (a worktree in
+    # /work/wt/x has none beside it); without one the import silently resolves to curated actors only
+    env_shared = [Path(os.environ["PMKG_SHARED"])] if os.environ.get("PMKG_SHARED") else []
+    shared = next((p for p in [ROOT.parent / "shared", *env_shared, *(a / "shared" for a in ROOT.parents[1:])]
+                   if (p / "seeds").is_dir()), None)
+    if shared is None:
+        raise SystemExit("no ../shared/seeds found for the registry dumps; set PMKG_SHARED")
+    env = {**os.environ, "PMKG_SHARED": str(shared)}
     start, cpu = time.perf_counter(), child_cpu()
     done = subprocess.run([str(PMKG), "import", "wos", str(records), "--root", str(root), "--source-id", source],
                           capture_output=True, text=True, env=env)
