@@ -29,10 +29,11 @@ def test_import_progress_bar_shows_nothing_after_100_percent():
     on a terminal: 86 s between 100 % and the summary under load, the finished bar's clock frozen). The
     commit gets a line of its own whose clock keeps running."""
     bar = ImportBar(1000, COMMITTING, console=_terminal())
+    assert "opening the store and indexes" in _rendered(bar)  # registry indexes: the first ~20 s
     for done in range(1, 1001):
         bar.step(done)
     reading = bar.progress.tasks[bar.task]
-    assert reading.finished and "1,000/1,000" in _rendered(bar)
+    assert reading.finished and "importing" in _rendered(bar) and "1,000/1,000" in _rendered(bar)
     frozen = reading.finished_time  # what its clock column shows from now on
     bar.step(COMMITTING)
     bar.step(COMMITTING)  # a second call adds no second line
