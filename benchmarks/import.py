@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(os.environ.get("PMKG_BENCH_CHECKOUT") or Path(__file__).resolve().parents[1]).resolve()
 PMKG = Path(sys.executable).parent / "pmkg"
 PAPER_QUERIES = ["funders-of-affiliated-papers", "top-funders", "top-institutions", "co-affiliation-countries",
-                 "publication-trends"]
+                 "publication-trends", "sources"]
 
 
 def child_peak_mb() -> float:
@@ -85,7 +85,14 @@ def child_cpu() -> float:
 
 
 def timed_import(root: Path, records: Path, source: str) -> tuple[subprocess.CompletedProcess[str], float, float]:
-    env = {**os.environ, "PMKG_SHARED": str(ROOT.parent / "shared")}
+    # ../shared beside the checkout, else $PMKG_SHARED, else a shared/ beside an ancestor (a worktree in
+    # /work/wt/x has none beside it); without one the import silently resolves to curated actors only
+    env_shared = [Path(os.environ["PMKG_SHARED"])] if os.environ.get("PMKG_SHARED") else []
+    shared = next((p for p in [ROOT.parent / "shared", *env_shared, *(a / "shared" for a in ROOT.parents[1:])]
+                   if (p / "seeds").is_dir()), None)
+    if shared is None:
+        raise SystemExit("no ../shared/seeds found for the registry dumps; set PMKG_SHARED")
+    env = {**os.environ, "PMKG_SHARED": str(shared)}
     start, cpu = time.perf_counter(), child_cpu()
     done = subprocess.run([str(PMKG), "import", "wos", str(records), "--root", str(root), "--source-id", source],
                           capture_output=True, text=True, env=env)
@@ -102,7 +109,9 @@ def ours(size: int, records: Path, work: Path) -> dict:
                        r"\d+/\d+ \(([\d.]+)%\)", done.stdout)
     quads = re.search(r"([\d,]+) quads\)", done.stdout)
     queries = query_times(root / "dist")
-    _again, reimport_s, reimport_cpu = timed_import(root, records, f"gen-{size}")
+    reimport_s = reimport_cpu = None
+    if not os.environ.get("PMKG_BENCH_NO_REIMPORT"):
+        _again, reimport_s, reimport_cpu = timed_import(root, records, f"gen-{size}")
     return {"import_s": seconds, "import_cpu_s": cpu, "records_per_s": size / seconds, "peak_rss_mb": peak,
             "reimport_s": reimport_s, "reimport_cpu_s": reimport_cpu, "reimport_peak_rss_mb": child_peak_mb(),
             "quads": int(quads.group(1).replace(",", "")) if quads else None,
@@ -198,8 +207,11 @@ def main() -> None:
     parser.add_argument("--rdflib-max", type=int, default=100000, help="skip the rdflib baseline above this size")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "import.json")
     parser.add_argument("--checkout", type=Path, help="benchmark this checkout's code and queries (default: this one)")
+    parser.add_argument("--no-reimport", action="store_true", help="skip the re-import (it doubles a 1M run)")
     parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.no_reimport:
+        os.environ["PMKG_BENCH_NO_REIMPORT"] = "1"
     if args.checkout:
         use_checkout(args.checkout)
     if args.one:
