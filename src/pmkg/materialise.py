@@ -13,7 +13,10 @@ built store holds exactly what the definitions give.
   United States;
 - ``pm:withinTopic``: for every topic something has as its ``pm:focus`` or ``pm:topic``, that
   topic itself and every broader one (``skos:broader*``), so a topic filter reads
-  ``pm:focus/pm:withinTopic ?topic`` instead of following ``skos:broader*`` for every actor.
+  ``pm:focus/pm:withinTopic ?topic`` instead of following ``skos:broader*`` for every actor;
+- ``pm:nameKey``: each name (``rdfs:label``, ``skos:altLabel``) lower-cased, a plain literal, so
+  :func:`pmkg.query.resolve_entity` finds ``--param country=germany`` with one triple pattern
+  instead of ``LCASE`` over every name in the graph.
 """
 
 from __future__ import annotations
@@ -41,10 +44,14 @@ WHERE {
     "withinTopic": PREFIXES + """
 CONSTRUCT { ?t pm:withinTopic ?broader }
 WHERE { ?x pm:focus|pm:topic ?t . ?t skos:broader* ?broader }""",
+    "nameKey": PREFIXES + """
+CONSTRUCT { ?x pm:nameKey ?key }
+WHERE { ?x rdfs:label|skos:altLabel ?name . BIND(LCASE(STR(?name)) AS ?key) }""",
 }
 # the only predicates the definitions read
-READS = {PM.locatedIn, PM.memberOf, RDF.type, RDFS.subClassOf, PM.focus, PM.topic, SKOS.broader}
-Triple = tuple[URIRef, URIRef, URIRef]
+READS = {PM.locatedIn, PM.memberOf, RDF.type, RDFS.subClassOf, PM.focus, PM.topic, SKOS.broader, RDFS.label,
+         SKOS.altLabel}
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 
 def _ox(term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -62,8 +69,12 @@ def materialised_in(store: ox.Store) -> set[Triple]:
     out: set[Triple] = set()
     for text in DEFINITIONS.values():
         for t in store.query(text, use_default_graph_as_union=True):
-            if isinstance(t.subject, ox.NamedNode) and isinstance(t.object, ox.NamedNode):
+            if not isinstance(t.subject, ox.NamedNode):
+                continue
+            if isinstance(t.object, ox.NamedNode):
                 out.add((URIRef(t.subject.value), URIRef(t.predicate.value), URIRef(t.object.value)))
+            elif isinstance(t.object, ox.Literal):  # a name key: a plain (xsd:string) literal
+                out.add((URIRef(t.subject.value), URIRef(t.predicate.value), Literal(t.object.value)))
     return out
 
 
@@ -78,5 +89,5 @@ def materialise_store(store: ox.Store, graph: str) -> int:
     """Add the facts to an existing store's ``graph`` (for a store built before this step); their count."""
     facts = materialised_in(store)
     g = ox.NamedNode(graph)
-    store.extend(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), g) for s, p, o in facts)
+    store.extend(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), _ox(o), g) for s, p, o in facts)
     return len(facts)

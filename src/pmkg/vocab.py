@@ -133,6 +133,7 @@ class PM(DefinedNamespace):
     locationStatus: URIRef
     measure: URIRef
     memberOf: URIRef
+    nameKey: URIRef
     newName: URIRef
     observationSubject: URIRef
     openAlexId: URIRef
