@@ -12,6 +12,8 @@ PATHS = {
     "region": "?x pm:locatedIn/(pm:locatedIn|pm:memberOf)* ?y . ?y a pm:Place "
               "FILTER NOT EXISTS { ?y pm:locatedIn|pm:memberOf ?h . ?h a pm:Place }",
     "withinTopic": "?s pm:focus|pm:topic ?x . ?x <http://www.w3.org/2004/02/skos/core#broader>* ?y",
+    "displayLabel": "{ SELECT ?x (MIN(?l) AS ?y) WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+                    "FILTER(LANG(?l) = 'en') } GROUP BY ?x }",
     "nameKey": "?x <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#altLabel> ?n "
                "BIND(LCASE(STR(?n)) AS ?y)",
 }

@@ -255,7 +255,9 @@ def resolve_entity(param: Param, raw: str, backend: Backend) -> ox.NamedNode:
                 return candidate
     label = literal(raw.lower())
     filters = " || ".join(f"STRSTARTS(STR(?e), {term_text(literal(p))})" for p in prefixes)
-    found = backend.select(_by_name(NAME_KEY_MATCH, label, filters)).rows
+    # the keys cover every name but an import's own document label (written after the build's materialise)
+    keyed = not {"any", "document"} & set(param.kinds)
+    found = backend.select(_by_name(NAME_KEY_MATCH, label, filters)).rows if keyed else []
     if not found:  # a store or endpoint without the materialised keys: every name lower-cased
         found = backend.select(_by_name(NAME_SCAN_MATCH, label, filters)).rows
     if not found:
