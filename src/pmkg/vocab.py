@@ -102,6 +102,7 @@ class PM(DefinedNamespace):
     database: URIRef
     date: URIRef
     diseaseArea: URIRef
+    displayLabel: URIRef
     disputedIn: URIRef
     documentKind: URIRef
     documentedTies: URIRef
