@@ -255,8 +255,7 @@ def resolve_entity(param: Param, raw: str, backend: Backend) -> ox.NamedNode:
                 return candidate
     label = literal(raw.lower())
     filters = " || ".join(f"STRSTARTS(STR(?e), {term_text(literal(p))})" for p in prefixes)
-    # the keys cover every name but an import's own document label (written after the build's materialise)
-    keyed = not {"any", "document"} & set(param.kinds)
+    keyed = not UNKEYED_KINDS & set(param.kinds)
     found = backend.select(_by_name(NAME_KEY_MATCH, label, filters)).rows if keyed else []
     if not found:  # a store or endpoint without the materialised keys: every name lower-cased
         found = backend.select(_by_name(NAME_SCAN_MATCH, label, filters)).rows
@@ -274,6 +273,9 @@ def resolve_entity(param: Param, raw: str, backend: Backend) -> ox.NamedNode:
 # LCASE(STR(name)) of every rdfs:label and skos:altLabel, src/pmkg/materialise.py), one triple
 # pattern; else the definition itself, every name in the graph lower-cased (~5 ms on the curated graph).
 NAME_KEY_MATCH = "?e <https://w3id.org/pmkg/ontology#nameKey> ?wanted ."
+# Kinds whose names are not all keyed: `pmkg import` adds an import's document and registry organisations
+# (…/id/organisation/ror-…, with names) to the store after the build's materialise step.
+UNKEYED_KINDS = {"any", "document", "organisation"}
 NAME_SCAN_MATCH = "?e rdfs:label|skos:altLabel ?name . FILTER(LCASE(STR(?name)) = ?wanted)"
 
 
