@@ -2,7 +2,10 @@
 
 Places, topics, concepts and documents are shared; every other record is
 copied with ``-sK`` appended to its id and to references to copied ids, so the
-synthetic graph has the real graph's shape at N times its size.
+synthetic graph has the real graph's shape at N times its size.  A copy's names
+(``label``, ``label_zh``, ``aliases``, a shared alias) get `` (sK)`` appended, so a
+query parameter given by name (``--param cluster=BioLAGO``) names the original
+entity alone, as it does on the curated graph, instead of being ambiguous.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import yaml
 from pmkg.load import REFERENCE_FIELDS
 
 SHARED_KINDS = {"documents", "places", "topics", "concepts"}
+NAME_FIELDS = ("label", "label_zh", "aliases", "alias")
 
 
 def _rename(value: Any, key: str | None, copied: set[str], suffix: str) -> Any:
@@ -23,6 +27,8 @@ def _rename(value: Any, key: str | None, copied: set[str], suffix: str) -> Any:
         return {k: _rename(v, k, copied, suffix) for k, v in value.items()}
     if isinstance(value, list):
         return [_rename(v, key, copied, suffix) for v in value]
+    if isinstance(value, str) and key in NAME_FIELDS:
+        return f"{value} ({suffix[1:]})"
     if isinstance(value, str) and value in copied and (key in REFERENCE_FIELDS or key in ("id", "about")):
         return value + suffix
     return value

@@ -12,6 +12,10 @@ PATHS = {
     "region": "?x pm:locatedIn/(pm:locatedIn|pm:memberOf)* ?y . ?y a pm:Place "
               "FILTER NOT EXISTS { ?y pm:locatedIn|pm:memberOf ?h . ?h a pm:Place }",
     "withinTopic": "?s pm:focus|pm:topic ?x . ?x <http://www.w3.org/2004/02/skos/core#broader>* ?y",
+    "displayLabel": "{ SELECT ?x (MIN(?l) AS ?y) WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+                    "FILTER(LANG(?l) = 'en') } GROUP BY ?x }",
+    "nameKey": "?x <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#altLabel> ?n "
+               "BIND(LCASE(STR(?n)) AS ?y)",
 }
 
 
@@ -35,3 +39,19 @@ def test_region_is_a_top_place(backend):
     regions = {y for _x, y in pairs(backend, "?x pm:region ?y")}
     assert {f"https://w3id.org/pmkg/id/place/{p}" for p in ("eu", "china")} <= regions
     assert not pairs(backend, "?x pm:region ?y . ?y pm:locatedIn|pm:memberOf ?z . ?z a pm:Place")
+
+
+def test_name_lookup_reads_the_name_keys_and_falls_back_without_them(backend):
+    """A parameter given by name resolves through pm:nameKey; on a store without the keys (built
+    before them, or an endpoint) the same name resolves by lower-casing every name, to the same entity."""
+    import pyoxigraph as ox
+
+    from pmkg.catalogue import Param
+    from pmkg.query import EmbeddedBackend, resolve_entity
+    param = Param("country", "entity", kinds=("place",))
+    assert resolve_entity(param, "GERMANY", backend).value.endswith("/place/germany")
+    keyless = ox.Store()
+    keyless.extend(q for q in backend.store.quads_for_pattern(None, None, None, None)
+                   if q.predicate.value != f"{PM}nameKey")
+    for name in ("GERMANY", "Germany", "germany"):
+        assert resolve_entity(param, name, EmbeddedBackend(keyless)) == resolve_entity(param, name, backend)

@@ -13,7 +13,13 @@ built store holds exactly what the definitions give.
   United States;
 - ``pm:withinTopic``: for every topic something has as its ``pm:focus`` or ``pm:topic``, that
   topic itself and every broader one (``skos:broader*``), so a topic filter reads
-  ``pm:focus/pm:withinTopic ?topic`` instead of following ``skos:broader*`` for every actor.
+  ``pm:focus/pm:withinTopic ?topic`` instead of following ``skos:broader*`` for every actor;
+- ``pm:displayLabel``: the name a table shows for a thing, its English ``rdfs:label`` (the least,
+  should it have several), so a query reads one triple instead of grouping every labelled thing in a
+  subquery for ``MIN(?label)``;
+- ``pm:nameKey``: each name (``rdfs:label``, ``skos:altLabel``) lower-cased, a plain literal, so
+  :func:`pmkg.query.resolve_entity` finds ``--param country=germany`` with one triple pattern
+  instead of ``LCASE`` over every name in the graph.
 """
 
 from __future__ import annotations
@@ -41,10 +47,18 @@ WHERE {
     "withinTopic": PREFIXES + """
 CONSTRUCT { ?t pm:withinTopic ?broader }
 WHERE { ?x pm:focus|pm:topic ?t . ?t skos:broader* ?broader }""",
+    "displayLabel": PREFIXES + """
+CONSTRUCT { ?x pm:displayLabel ?label }
+WHERE { { SELECT ?x (MIN(?l) AS ?label) WHERE { ?x rdfs:label ?l . FILTER(LANG(?l) = "en") } GROUP BY ?x } }""",
+    "nameKey": PREFIXES + """
+CONSTRUCT { ?x pm:nameKey ?key }
+WHERE { ?x rdfs:label|skos:altLabel ?name . BIND(LCASE(STR(?name)) AS ?key) }""",
 }
 # the only predicates the definitions read
-READS = {PM.locatedIn, PM.memberOf, RDF.type, RDFS.subClassOf, PM.focus, PM.topic, SKOS.broader}
-Triple = tuple[URIRef, URIRef, URIRef]
+READS = {PM.locatedIn, PM.memberOf, RDF.type, RDFS.subClassOf, PM.focus, PM.topic, SKOS.broader, RDFS.label,
+         SKOS.altLabel}
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 
 def _ox(term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -57,13 +71,23 @@ def _ox(term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Lite
     return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
 
 
+def _rdflib_literal(term: ox.Literal) -> Literal:
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=None if term.datatype.value == XSD_STRING else URIRef(term.datatype.value))
+
+
 def materialised_in(store: ox.Store) -> set[Triple]:
     """The facts the definitions give over ``store`` (its default graph the union of its graphs)."""
     out: set[Triple] = set()
     for text in DEFINITIONS.values():
         for t in store.query(text, use_default_graph_as_union=True):
-            if isinstance(t.subject, ox.NamedNode) and isinstance(t.object, ox.NamedNode):
+            if not isinstance(t.subject, ox.NamedNode):
+                continue
+            if isinstance(t.object, ox.NamedNode):
                 out.add((URIRef(t.subject.value), URIRef(t.predicate.value), URIRef(t.object.value)))
+            elif isinstance(t.object, ox.Literal):  # a name key (plain) or a display label (@en)
+                out.add((URIRef(t.subject.value), URIRef(t.predicate.value), _rdflib_literal(t.object)))
     return out
 
 
@@ -78,5 +102,5 @@ def materialise_store(store: ox.Store, graph: str) -> int:
     """Add the facts to an existing store's ``graph`` (for a store built before this step); their count."""
     facts = materialised_in(store)
     g = ox.NamedNode(graph)
-    store.extend(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), g) for s, p, o in facts)
+    store.extend(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), _ox(o), g) for s, p, o in facts)
     return len(facts)

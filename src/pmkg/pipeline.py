@@ -75,7 +75,7 @@ class BuildResult:
     kg: KG
     mapped: Mapped
     types: set  # HermiT's inferred rdf:type triples (empty with --no-reason)
-    materialised: set  # pm:withinPlace / pm:region (materialise.py)
+    materialised: set  # pm:withinPlace / pm:region / pm:withinTopic / pm:nameKey (materialise.py)
     evidence: set  # pm:PartnerEvidence nodes (similarity.py)
     warnings: list[Problem]
     timings: dict[str, float]

@@ -105,6 +105,7 @@ class PM(DefinedNamespace):
     database: URIRef
     date: URIRef
     diseaseArea: URIRef
+    displayLabel: URIRef
     disputedIn: URIRef
     documentKind: URIRef
     documentedTies: URIRef
@@ -137,6 +138,7 @@ class PM(DefinedNamespace):
     locationStatus: URIRef
     measure: URIRef
     memberOf: URIRef
+    nameKey: URIRef
     newName: URIRef
     observationSubject: URIRef
     openAlexId: URIRef

@@ -128,7 +128,7 @@ def inferred_text(summary: dict) -> str:
         return f"{summary['inferred']:,} inferred"
     evidence = summary["partner_evidence"]  # None: not computed (`pmkg validate` writes no graph)
     return (f"inferred: {summary['inferred_types']:,} types by HermiT, "
-            f"{summary['materialised']:,} place and topic facts"
+            f"{summary['materialised']:,} materialised facts (places, topics, names)"
             + (f", {evidence:,} partner-evidence triples" if evidence is not None else ""))
 
 

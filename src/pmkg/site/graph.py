@@ -33,8 +33,9 @@ PREFIXES = {
     "http://www.w3.org/2002/07/owl#": "owl:",
 }
 
+# pm:nameKey (a lower-cased copy of each name, for parameter lookup: pmkg.materialise) is no fact to show
 TRIPLES = f"""SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
-  FILTER(STRSTARTS(STR(?s), "{ID}") && !STRSTARTS(STR(?s), "{ID}statement/")) }}"""
+  FILTER(STRSTARTS(STR(?s), "{ID}") && !STRSTARTS(STR(?s), "{ID}statement/") && ?p != <{PM}nameKey>) }}"""
 STATEMENTS = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX pm: <https://w3id.org/pmkg/ontology#>
 SELECT ?s ?p ?o ?cite WHERE { ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; pm:citation ?cite }"""
 CITATIONS = """PREFIX pm: <https://w3id.org/pmkg/ontology#>
