@@ -38,6 +38,11 @@ UNDEF_OPTIONAL = "an OPTIONAL's FILTER on a parameter left UNDEF in the VALUES r
 UNDEF_FILTER = "FILTERs on parameters left UNDEF in the VALUES row: no rows (same rows without the UNDEF columns)"
 LANG_MIN = "MIN over language-tagged literals is not lexical in Virtuoso: another description is chosen"
 WEBSITE = "rows of website (schema:url) conflicts are not matched to their conflict; cause not isolated"
+# case -> why it is not sent: Virtuoso 7.2.5 never answers it (docs/engines.md, "The hang")
+NOT_SENT: dict[str, str] = {
+    "chinese-partners-of-eu-clusters cluster=BioLAGO":
+        "never answered (no CPU; the worker in a futex wait): 10 of 10 requests, on 5 fresh servers",
+}
 KNOWN_DIFFERENT: dict[str, str] = {
     **{c: UNDEF_OPTIONAL for c in ("actor-counts", "actor-counts by=type", "actor-counts region=EU",
                                    "actor-counts country=Germany")},
@@ -46,11 +51,12 @@ KNOWN_DIFFERENT: dict[str, str] = {
                                   "programmes country=China", "regulations topic=biosecurity",
                                   "regulations jurisdiction=China")},
     **{f"{q} {c}".strip(): COMPILER for q, cs in (
-        ("chinese-partners-of-eu-clusters", ("", "cluster=BioLAGO", "limit=3")),
+        ("chinese-partners-of-eu-clusters", ("", "limit=3")),
         ("co-affiliation-countries", ("", "country=China", "min-papers=2")),
         ("funders-of-affiliated-papers", ("", "org=Chinese Academy of Sciences", "include-suborgs=False",
                                           "show-unresolved=True")),
-        ("working-groups", ("", "body=cmde-ai-medical-device-cooperation-platform"))) for c in cs},
+        ("working-groups", ("", "body=cmde-ai-medical-device-cooperation-platform")),
+        ("sub-organisations", ("", "parent=peking-university", "depth=1"))) for c in cs},
     **{c: "Virtuoso internal error SP031 ssg_print_bop_bool_expn (): unsupported mode"
        for c in ("cross-border-ties", "cross-border-ties from=China", "cross-border-ties to=United States")},
     **{c: UNDEF_FILTER for c in ("policies issuer=NHC", "policies kind=regulation")},
@@ -102,12 +108,15 @@ def test_virtuoso_gives_the_embedded_stores_rows(real_build, published, server, 
     root, _ = real_build
     store = ox.Store.read_only(str(root / "dist" / "store"))
     differ, matched_known = [], []
+    assert set(NOT_SENT) <= {case for case, _ in rendered}, "a NOT_SENT case is no longer rendered"
     for case, text in rendered:
+        if case in NOT_SENT:
+            continue
         try:
             res: dict | str = server.select(text, graphs)
         except virtuoso.VirtuosoError as exc:
-            if "no answer within" in str(exc) or "no complete answer within" in str(exc):
-                pytest.fail(f"Virtuoso stopped answering at case {case!r}: {exc} (see docs/engines.md)")
+            if "no answer within" in str(exc):  # one hang fails the test at once instead of one timeout per case
+                pytest.fail(f"Virtuoso did not answer case {case!r}: {exc} (see docs/engines.md, \"The hang\")")
             res = str(exc)
         why = virtuoso.differences(text, res, store)
         if case in KNOWN_DIFFERENT:
