@@ -12,6 +12,7 @@
   comparison rules of tests/test_jena.py).
 
     .venv/bin/python benchmarks/engines.py --runs 3 --papers /tmp/proj-100k --out benchmarks/results/engines
+    .venv/bin/python benchmarks/engines.py --hangs 4 2          # unanswered requests, 4 servers x 2 passes
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ def latencies(root: Path, work: Path, runs: int) -> list[dict]:
     from pmkg.query import EmbeddedBackend
     from pmkg.store import open_store
     store = ox.Store.read_only(str(root / "dist" / "store"))
-    cases = local_cases(EmbeddedBackend(open_store(root / "dist")))
+    # the cases Virtuoso never answers are left out for every engine (tests/virtuoso.py NOT_SENT)
+    cases = [c for c in local_cases(EmbeddedBackend(open_store(root / "dist"))) if c[0] not in virtuoso.NOT_SENT]
     graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     texts = [text for _case, text in cases]
     jena_runs = jena.run_batch(work / "jena", root / "dist" / "pmkg.nq", [t for t in texts for _ in range(runs + 1)])
@@ -131,6 +133,37 @@ def latencies(root: Path, work: Path, runs: int) -> list[dict]:
             rows.append(row)
             print(json.dumps(row), flush=True)
     return rows
+
+
+def hangs(root: Path, work: Path, servers: int, passes: int, request_timeout: float,
+          virtuoso_timeout: float | None, send_all: bool) -> str:
+    """How many requests a fresh Virtuoso leaves unanswered: ``servers`` fresh servers, each filled by
+    ``pmkg publish`` and sent every local case ``passes`` times (without tests/virtuoso.py NOT_SENT unless
+    ``send_all``); a request unanswered within ``request_timeout`` s counts as a hang (docs/engines.md)."""
+    from pmkg.query import EmbeddedBackend
+    from pmkg.store import open_store
+    store = ox.Store.read_only(str(root / "dist" / "store"))
+    graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    cases = [c for c in local_cases(EmbeddedBackend(open_store(root / "dist")))
+             if send_all or c[0] not in virtuoso.NOT_SENT]
+    hung: list[str] = []
+    for n in range(servers):
+        with virtuoso.virtuoso(work / f"hangs-{n}") as server:
+            server.allow_anonymous_writes()
+            subprocess.run([str(PMKG), "publish", "--endpoint", server.sparql_url, "--graph-store",
+                            server.graph_store_url, "--root", str(root)], capture_output=True, check=True)
+            for p in range(passes):
+                for case, text in cases:
+                    try:
+                        server.select(text, graphs, timeout=request_timeout, virtuoso_timeout=virtuoso_timeout)
+                    except virtuoso.VirtuosoError as exc:
+                        if "no answer within" in str(exc):
+                            hung.append(f"server {n} pass {p}: {case}")
+                            print(hung[-1], flush=True)
+    line = (f"{len(cases)} cases, {servers} servers x {passes} passes, limit {request_timeout:g} s, Virtuoso timeout "
+            f"{'none' if virtuoso_timeout is None else f'{virtuoso_timeout:g} s'}: "
+            f"{len(hung)} of {servers * passes * len(cases)} requests unanswered")
+    return line + "".join(f"\n  {h}" for h in hung)
 
 
 def cell(ms: float | None) -> str:
@@ -166,7 +199,17 @@ def main() -> None:
     parser.add_argument("--parts", nargs="+", choices=["load", "latency"], default=["load", "latency"],
                         help="what to measure (a part not measured is read back from the previous --out .json)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "engines")
+    parser.add_argument("--hangs", nargs=2, type=int, metavar=("SERVERS", "PASSES"),
+                        help="only count unanswered Virtuoso requests (docs/engines.md, 'The hang'); prints a line")
+    parser.add_argument("--request-timeout", type=float, default=virtuoso.REQUEST_TIMEOUT)
+    parser.add_argument("--virtuoso-timeout", type=float, help="also send Virtuoso's own timeout parameter (s)")
+    parser.add_argument("--send-all", action="store_true", help="--hangs: send the NOT_SENT cases as well")
     args = parser.parse_args()
+    if args.hangs:
+        with tempfile.TemporaryDirectory(prefix="pmkg-hangs-") as tmp:
+            print(hangs(args.root, Path(tmp), *args.hangs, args.request_timeout, args.virtuoso_timeout,
+                        args.send_all))
+        return
     previous = json.loads(args.out.with_suffix(".json").read_text()) if args.out.with_suffix(".json").is_file() else {}
     load_rows, query_rows = previous.get("load", []), previous.get("queries", [])
     with tempfile.TemporaryDirectory(prefix="pmkg-engines-") as tmp:

@@ -34,26 +34,24 @@ PMKG = Path(sys.executable).parent / "pmkg"
 # case -> Virtuoso's reason (each explained in docs/engines.md, "Virtuoso 7.2: known differences").
 COMPILER = "Virtuoso internal compiler error SQ156 (Bad dfe in sqlo_place_exp / unknown table for a column dfe)"
 PATH_TO_PARAM = "a property path with * ending at a parameter, inside FILTER EXISTS or an OPTIONAL: too few rows"
-UNDEF_OPTIONAL = "an OPTIONAL's FILTER on a parameter left UNDEF in the VALUES row is ignored (listings counted)"
-UNDEF_FILTER = "FILTERs on parameters left UNDEF in the VALUES row: no rows (same rows without the UNDEF columns)"
 LANG_MIN = "MIN over language-tagged literals is not lexical in Virtuoso: another description is chosen"
 WEBSITE = "rows of website (schema:url) conflicts are not matched to their conflict; cause not isolated"
+# (no longer listed: the UNDEF-in-VALUES cases of actor-counts and policies and the compiler errors of
+#  chinese-partners-of-eu-clusters and funders-of-affiliated-papers gave the embedded store's rows in every
+#  run on 2026-12-02 (test and benchmarks/engines.py), after the queries began applying their own defaults)
 KNOWN_DIFFERENT: dict[str, str] = {
-    **{c: UNDEF_OPTIONAL for c in ("actor-counts", "actor-counts by=type", "actor-counts region=EU",
-                                   "actor-counts country=Germany")},
+    # plan-dependent: all but regulations jurisdiction=China matched in 6 runs on 2026-12-02, policies
+    # jurisdiction=China and programmes country=China did not in a 7th (the same server settings)
     **{c: PATH_TO_PARAM for c in ("actor-counts topic=genomics", "actors topic=genomics", "events place=China",
                                   "events topic=artificial-intelligence", "policies jurisdiction=China",
                                   "programmes country=China", "regulations topic=biosecurity",
                                   "regulations jurisdiction=China")},
     **{f"{q} {c}".strip(): COMPILER for q, cs in (
-        ("chinese-partners-of-eu-clusters", ("", "cluster=BioLAGO", "limit=3")),
         ("co-affiliation-countries", ("", "country=China", "min-papers=2")),
-        ("funders-of-affiliated-papers", ("", "org=Chinese Academy of Sciences", "include-suborgs=False",
-                                          "show-unresolved=True")),
-        ("working-groups", ("", "body=cmde-ai-medical-device-cooperation-platform"))) for c in cs},
+        ("working-groups", ("", "body=cmde-ai-medical-device-cooperation-platform")),
+        ("sub-organisations", ("", "parent=peking-university", "depth=1"))) for c in cs},
     **{c: "Virtuoso internal error SP031 ssg_print_bop_bool_expn (): unsupported mode"
        for c in ("cross-border-ties", "cross-border-ties from=China", "cross-border-ties to=United States")},
-    **{c: UNDEF_FILTER for c in ("policies issuer=NHC", "policies kind=regulation")},
     "regulations": LANG_MIN,
     # ORDER BY ?region sorts a GROUP_CONCAT (actors with several regions): its part order is the engine's,
     # so the row order differs in some runs (same rows; matched on another Virtuoso server)
@@ -102,12 +100,15 @@ def test_virtuoso_gives_the_embedded_stores_rows(real_build, published, server, 
     root, _ = real_build
     store = ox.Store.read_only(str(root / "dist" / "store"))
     differ, matched_known = [], []
+    assert set(virtuoso.NOT_SENT) <= {case for case, _ in rendered}, "a virtuoso.NOT_SENT case is no longer rendered"
     for case, text in rendered:
+        if case in virtuoso.NOT_SENT:
+            continue
         try:
             res: dict | str = server.select(text, graphs)
         except virtuoso.VirtuosoError as exc:
-            if "no answer within" in str(exc) or "no complete answer within" in str(exc):
-                pytest.fail(f"Virtuoso stopped answering at case {case!r}: {exc} (see docs/engines.md)")
+            if "no answer within" in str(exc):  # one hang fails the test at once instead of one timeout per case
+                pytest.fail(f"Virtuoso did not answer case {case!r}: {exc} (see docs/engines.md, \"The hang\")")
             res = str(exc)
         why = virtuoso.differences(text, res, store)
         if case in KNOWN_DIFFERENT:
