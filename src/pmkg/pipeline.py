@@ -171,10 +171,10 @@ class Lines:
     def all(self) -> list[list[str]]:
         return [*self.graphs.values(), *self.provenance.values(), self.inferred]
 
-    def nquads(self) -> str:
+    def nquad_graphs(self) -> list[tuple[URIRef, list[str]]]:
+        """(graph, sorted N-Triples lines) of every graph the build writes, the inferred one last."""
         from pmkg.namespaces import INFERRED_GRAPH
-        from pmkg.store import nquads_text
-        return nquads_text([*self.graphs.items(), *self.provenance.items(), (INFERRED_GRAPH, sorted(self.inferred))])
+        return [*self.graphs.items(), *self.provenance.items(), (INFERRED_GRAPH, sorted(self.inferred))]
 
 
 def _curie(iri: URIRef) -> str:
@@ -332,9 +332,10 @@ def _validate_fresh(paths: Paths, ontology: Callable[[], Graph], data: list[Trip
     return results
 
 
-def compare(previous: dict | None, summary: dict, digests: dict[str, str], nt: list[str] | None,
-            old_nt: set[str] | None) -> dict | None:
-    """What changed since the previous build: input files, records, triples added/removed, warnings."""
+def compare(previous: dict | None, summary: dict, digests: dict[str, str],
+            triples: tuple[int, int] | None) -> dict | None:
+    """What changed since the previous build: input files, records, triples added/removed (``triples``,
+    from the writer), warnings."""
     if previous is None:
         return None
     before = previous.get("inputs") or {}
@@ -344,9 +345,8 @@ def compare(previous: dict | None, summary: dict, digests: dict[str, str], nt: l
     out: dict[str, Any] = {"since": previous.get("built"), "files": files if before else None,
                            "records": {k: v for k, v in sorted(recs.items()) if v},
                            "warnings": summary["warnings"] - previous.get("summary", {}).get("warnings", 0)}
-    if nt is not None and old_nt is not None:
-        new = set(nt)
-        out["triples_added"], out["triples_removed"] = len(new - old_nt), len(old_nt - new)
+    if triples is not None:
+        out["triples_added"], out["triples_removed"] = triples
     return out
 
 
@@ -361,7 +361,7 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     from pmkg.materialise import materialise
     from pmkg.namespaces import INFERRED_GRAPH
     from pmkg.similarity import partner_evidence
-    from pmkg.store import read_lines, read_manifest, write_dist
+    from pmkg.store import read_manifest, write_dist
 
     note = progress or (lambda _stage: None)
     timings: dict[str, float] = {}
@@ -431,14 +431,14 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
         summary["partner_evidence"] = None  # not computed
     previous = read_manifest(paths.dist)
     digests = input_digests(paths)
-    nt = old_nt = None
+    triples = None
     if write:
-        old_nt = read_lines(paths.dist / "pmkg.nt") if previous else None
         manifest = {"version": __version__, "built": datetime.now(UTC).isoformat(timespec="seconds"),
                     "fingerprint": input_fingerprint(paths), "reasoned": run_reasoner, "inputs": digests,
                     "warnings": [str(w) for w in report.warnings], "summary": summary,
                     "timings": {k: round(v, 3) for k, v in timings.items()}, "cached": cached}
-        nt = timed("write", write_dist, paths.dist, lines.nquads(), paths.ontology, manifest, paths.imports, cache)
-    changes = compare(previous, summary, digests, nt, old_nt)
+        triples = timed("write", write_dist, paths.dist, lines.nquad_graphs(), paths.ontology, manifest,
+                        paths.imports, cache)
+    changes = compare(previous, summary, digests, triples if previous else None)
     return BuildResult(kg, mapped, types, facts, evidence, report.warnings, timings, quads, summary, changes,
                        tuple(cached))
