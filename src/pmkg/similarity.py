@@ -98,6 +98,20 @@ TIES = PREFIXES + f"""SELECT DISTINCT ?c ?a ?tie ?tieText WHERE {{
 }}"""
 TIE_WEIGHT = 100
 Vector = dict[str, float]
+QUERIES = (CLUSTER_TEXT, CANDIDATE_TEXT, TOPICS, TOPIC_LABELS, TYPES, DOCUMENTS, TIES)
+RDF_TYPE = str(RDF.type)  # the queries' "a"
+
+
+def _reads() -> frozenset[URIRef]:
+    """Every IRI the queries name (prefixed names expanded; ``a`` is rdf:type): the predicates they read
+    are among them, as no query has a variable in predicate position."""
+    prefixes = dict(re.findall(r"PREFIX (\w+): <([^>]+)>", PREFIXES))
+    body = "\n".join(q.removeprefix(PREFIXES) for q in QUERIES)
+    names = {prefixes[p] + local for p, local in re.findall(r"\b(\w+):(\w+)", body) if p in prefixes}
+    return frozenset(URIRef(iri) for iri in {*names, *re.findall(r"<([^>]+)>", body), RDF_TYPE})
+
+
+READS = _reads()  # a triple under any other predicate cannot change the evidence
 
 
 def words(text: str) -> list[str]:
@@ -210,7 +224,8 @@ def evidence_triples(store: ox.Store) -> set[tuple]:
 
 
 def partner_evidence(triples: Iterable[tuple]) -> set[tuple]:
-    """The evidence triples for a build, from its triples (curated, ontology, inferred, materialised)."""
+    """The evidence triples for a build, from its triples (curated, ontology, inferred, materialised):
+    only those under a predicate the queries read (:data:`READS`) go into the store."""
     store = ox.Store()
-    store.extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples)
+    store.extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples if p in READS)
     return evidence_triples(store)
