@@ -186,6 +186,16 @@ def hermit_lines(ontology: Graph, data: list[Triple]) -> Iterator[str]:
         yield from (f"{line} .\n" for line in nt_lines(unique[start:start + HERMIT_BATCH]))
 
 
+HEAP_ENV = "PMKG_HERMIT_XMX_MB"
+
+
+def heap_mb() -> int:
+    """HermiT's Java heap limit in MB: ``$PMKG_HERMIT_XMX_MB`` or owlready2's ``JAVA_MEMORY`` (2000).
+    Measured (benchmarks/results/build-session5.txt): ~0.6 GB of RSS at 10x the curated graph."""
+    value = os.environ.get(HEAP_ENV, "")
+    return int(value) if value.isdigit() else int(owlready2.reasoning.JAVA_MEMORY)
+
+
 class Inconsistent(Exception):
     """HermiT found the ontology plus data inconsistent."""
 
@@ -197,7 +207,7 @@ def run_hermit(path: Path, triples: int) -> str:
     back into Python objects (~0.8 s of Python on the curated graph); owlready2 still provides the jar
     and the Java settings (``owlready2.JAVA_EXE``, ``JAVA_MEMORY``)."""
     quick = [QUICK_JIT] if triples <= QUICK_JIT_MAX_TRIPLES else []
-    command = [owlready2.JAVA_EXE, f"-Xmx{owlready2.reasoning.JAVA_MEMORY}M", *quick,
+    command = [owlready2.JAVA_EXE, f"-Xmx{heap_mb()}M", *quick,
                "-cp", owlready2.reasoning._HERMIT_CLASSPATH, "org.semanticweb.HermiT.cli.CommandLine",
                "-c", "-I", path.as_uri(), "--ignoreUnsupportedDatatypes"]
     try:  # HermiT's Java dies with us (kill -9 included)
