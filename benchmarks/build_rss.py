@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from synth import make_synthetic  # noqa: E402
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+RESCAN_EVERY = 5  # samples between scans of /proc for new descendants (HermiT's Java)
 
 
 def _children() -> dict[int, list[int]]:
@@ -45,22 +46,28 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
-def tree_rss_kb(pid: int) -> tuple[int, int]:
-    """Summed RSS (KB) of ``pid`` and of its descendants, and of the descendants alone."""
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (one scan of /proc)."""
     kids = _children()
-    total = own = 0
-    todo = [pid]
+    out, todo = [], [pid]
     while todo:
         p = todo.pop()
-        try:
-            rss = int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE_KB
-        except (OSError, IndexError, ValueError):
-            rss = 0
-        total += rss
-        if p == pid:
-            own = rss
+        out.append(p)
         todo += kids.get(p, [])
-    return total, total - own
+    return out
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_KB
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_rss_kb(pids: list[int]) -> tuple[int, int]:
+    """Summed RSS (KB) of ``pids`` (the first is the root), and of all but the root."""
+    sizes = [rss_kb(p) for p in pids]
+    return sum(sizes), sum(sizes[1:])
 
 
 def available_gb() -> float:
@@ -83,8 +90,13 @@ def run(argv: list[str], interval: float, min_available_gb: float, log: Path | N
 
     def sample() -> None:
         out = log.open("a") if log else None
+        pids: list[int] = [proc.pid]
+        n = 0
         while not done.wait(interval):
-            total, children = tree_rss_kb(proc.pid)
+            if n % RESCAN_EVERY == 0:  # a scan of /proc costs more than reading a few statm files
+                pids = descendants(proc.pid)
+            n += 1
+            total, children = tree_rss_kb(pids)
             peaks[stage[0]] = max(peaks.get(stage[0], 0), total)
             java_peak[0] = max(java_peak[0], children)
             if out:
