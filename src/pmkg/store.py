@@ -168,30 +168,41 @@ def _file_lines(path: Path) -> Iterator[str]:
             yield raw.decode("utf-8")
 
 
-def _write_exports(folder: Path, store: ox.Store) -> None:
-    """Every file export from the store (curated data and ontology, each literal in Oxigraph's canonical
-    form), streamed from one dump of the store to a file (reading an on-disk store costs ~12 us a quad,
-    reading the file a fraction of that): N-Quads and N-Triples sorted by :func:`write_sorted`, Turtle
-    from the N-Triples file, TriG and JSON-LD from the dump."""
+def _canonical_chunks(nquads: Path, ontology: Path) -> Iterator[bytes]:
+    """The curated N-Quads and the ontology (into its named graph) as N-Quads with every literal in
+    Oxigraph's canonical form (``"15"^^xsd:decimal``, not rdflib's ``"15.0"``), a chunk at a time,
+    each through its own small in-memory store (canonical forms are term by term)."""
+    from pmkg.namespaces import ONTOLOGY_GRAPH
+
+    parts = [*((chunk, ox.RdfFormat.N_QUADS, {}) for chunk in line_chunks(nquads)),
+             (ontology.read_bytes(), ox.RdfFormat.TURTLE, {"to_graph": ox.NamedNode(str(ONTOLOGY_GRAPH))})]
+    for chunk, fmt, extra in parts:
+        memory = ox.Store()
+        memory.bulk_load(chunk, format=fmt, **extra)
+        yield "".join(f"{q} .\n" for q in memory).encode("utf-8")
+
+
+def _write_exports(folder: Path, canonical: Path) -> None:
+    """Every file export from ``canonical`` (the curated data and ontology as the store holds them),
+    streamed: N-Quads and N-Triples sorted by :func:`write_sorted`, Turtle from the N-Triples file,
+    TriG and JSON-LD re-serialised from ``canonical``."""
     from pmkg.namespaces import ONTOLOGY_GRAPH
 
     onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
-    dump = folder / ".dump.nq"
-    store.dump(str(dump), format=ox.RdfFormat.N_QUADS)
-    write_sorted(_file_lines(dump), folder / "pmkg.nq")
+    write_sorted(_file_lines(canonical), folder / "pmkg.nq")
     in_onto = f" {onto} .\n"
-    write_sorted((line[: line.rindex(" <")] + " .\n" for line in _file_lines(dump) if not line.endswith(in_onto)),
+    write_sorted((line[: line.rindex(" <")] + " .\n" for line in _file_lines(canonical) if not line.endswith(in_onto)),
                  folder / "pmkg.nt", unique=True)
     ox.serialize(ox.parse(path=str(folder / "pmkg.nt"), format=ox.RdfFormat.N_TRIPLES), str(folder / "pmkg.ttl"),
                  format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    store.dump(str(folder / "ontology.ttl"), format=ox.RdfFormat.TURTLE, from_graph=onto,
-               prefixes={**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#",
-                         "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
+    ontology = (q.triple for q in ox.parse(path=str(canonical), format=ox.RdfFormat.N_QUADS) if q.graph_name == onto)
+    ox.serialize(ontology, str(folder / "ontology.ttl"), format=ox.RdfFormat.TURTLE,
+                 prefixes={**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#",
+                           "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
     for name, fmt, prefixes in (("pmkg.trig", ox.RdfFormat.TRIG, PREFIXES),
                                 ("pmkg.jsonld", ox.RdfFormat.JSON_LD, None)):
-        ox.serialize(ox.parse(path=str(dump), format=ox.RdfFormat.N_QUADS), str(folder / name), format=fmt,
+        ox.serialize(ox.parse(path=str(canonical), format=ox.RdfFormat.N_QUADS), str(folder / name), format=fmt,
                      prefixes=prefixes)
-    dump.unlink()
 
 
 def outputs_key(nquads: Path, ontology: Path, imports: Path | None) -> str:
@@ -277,12 +288,14 @@ def _write_outputs(dist: Path, tmp: Path, graphs: Iterable[tuple[str, Iterable[s
 
 
 def _write_all(folder: Path, nquads: Path, ontology: Path, imports: Path | None) -> None:
-    from pmkg.namespaces import ONTOLOGY_GRAPH
-
+    canonical = folder / ".canonical.nq"
     store = ox.Store(str(folder / STORE_DIR))
-    bulk_load_file(store, nquads)
-    store.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(ONTOLOGY_GRAPH)))
-    _write_exports(folder, store)
+    with canonical.open("wb") as out:
+        for chunk in _canonical_chunks(nquads, ontology):
+            out.write(chunk)
+            store.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)  # the same blank nodes as the exports
+    _write_exports(folder, canonical)
+    canonical.unlink()
     for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
         bulk_load_file(store, extra)
     store.flush()
@@ -394,10 +407,15 @@ def bulk_load_file(store: ox.Store, path: Path, fmt: ox.RdfFormat = ox.RdfFormat
     """Bulk-load a line-based RDF file (N-Quads or N-Triples, no blank nodes: imports write none) a
     chunk of whole lines at a time, so the loader's memory stays flat however large the file is."""
     extra = {} if to_graph is None else {"to_graph": to_graph}
+    for chunk in line_chunks(path):
+        store.bulk_load(chunk, format=fmt, **extra)
+
+
+def line_chunks(path: Path) -> Iterator[bytes]:
+    """The file's bytes, :data:`LOAD_CHUNK_BYTES` at a time, each chunk extended to the end of its line."""
     with disk_errors(path), path.open("rb") as fh:
         while chunk := fh.read(LOAD_CHUNK_BYTES):
-            chunk += fh.readline()  # to the end of the line
-            store.bulk_load(chunk, format=fmt, **extra)
+            yield chunk + fh.readline()
 
 
 def copy_store_without(store: ox.Store, graph: ox.NamedNode, folder: Path) -> None:
