@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from synth import make_synthetic  # noqa: E402
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+EDIT = "facts:\n  - about: bgi\n    aliases: [Bench alias]\n    source: {doc: causio-2023, at: x}\n"
 RESCAN_EVERY = 5  # samples between scans of /proc for new descendants (HermiT's Java)
 
 
@@ -127,8 +128,12 @@ def run(argv: list[str], interval: float, min_available_gb: float, log: Path | N
             "exit": os.waitstatus_to_exitcode(status), "stopped_for_memory": stopped.is_set(), "stderr_tail": tail}
 
 
-def project(copies: int, work: Path) -> Path:
+def project(copies: int, work: Path, keep_kg: bool = False) -> Path:
+    """A project holding the synthetic kg/ (kept from an earlier run with ``keep_kg``), without dist/."""
     root = work / f"project-{copies}"
+    if keep_kg and (root / "kg").is_dir():
+        shutil.rmtree(root / "dist", ignore_errors=True)
+        return root
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
@@ -146,13 +151,15 @@ def main() -> int:
     parser.add_argument("--min-available-gb", type=float, default=3.0)
     parser.add_argument("--work", type=Path, help="keep the projects here (default: a temp dir, removed)")
     parser.add_argument("--log", type=Path, help="append every RSS sample here")
+    parser.add_argument("--edit", action="store_true", help="then time a build after adding one record")
+    parser.add_argument("--keep-kg", action="store_true", help="reuse a synthetic kg/ left in --work")
     parser.add_argument("--json", type=Path, help="write the rows here")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="pmkg-rss-") as tmp:
         work = args.work or Path(tmp)
         for copies in args.sizes:
-            root = project(copies, work)
+            root = project(copies, work, args.keep_kg)
             base = run([sys.executable, "-c", "import pyoxigraph"], 0.05, 0, None)
             row = {"copies": copies, "baseline": base,
                    "build": run([str(args.pmkg), "build", "-v", "--root", str(root)], args.interval,
@@ -161,7 +168,15 @@ def main() -> int:
             if manifest.is_file():
                 summary = json.loads(manifest.read_text(encoding="utf-8"))["summary"]
                 row["records"], row["triples"] = sum(summary["records"].values()), summary["triples"]
+            if args.edit and row["build"]["exit"] == 0:  # as benchmarks/build.py --process: one new record
+                (root / "kg" / "zz-edit.yaml").write_text(EDIT, encoding="utf-8")
+                row["after a one-record edit"] = run([str(args.pmkg), "build", "-v", "--root", str(root)],
+                                                     args.interval, args.min_available_gb, None)
             rows.append(row)
+            if "after a one-record edit" in row:
+                e = row["after a one-record edit"]
+                print(f"{copies}x after a one-record edit: cpu {e['cpu_s']} s wall {e['wall_s']} s "
+                      f"peak tree {e['peak_tree_mb']} MB exit {e['exit']}", flush=True)
             b = row["build"]
             print(f"{copies}x {row.get('records', '?')} records {row.get('triples', '?')} triples: "
                   f"cpu {b['cpu_s']} s wall {b['wall_s']} s peak tree {b['peak_tree_mb']} MB "
