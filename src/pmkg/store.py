@@ -5,10 +5,15 @@ The build is written into a temporary sibling folder and swapped in with two
 renames only when everything has been written, so a failed build leaves the
 previous ``dist/`` byte for byte untouched.
 
-Every export is written from the store, so each typed literal has one lexical
-form everywhere: Oxigraph's canonical one (``"15"^^xsd:decimal``, not rdflib's
-``"15.0"``).  N-Quads and N-Triples are sorted, so unchanged data gives
+Every export is written from what the store holds, so each typed literal has one
+lexical form everywhere: Oxigraph's canonical one (``"15"^^xsd:decimal``, not
+rdflib's ``"15.0"``).  N-Quads and N-Triples are sorted, so unchanged data gives
 byte-identical files.
+
+Nothing is held whole in memory (issue 9: at 100x the curated graph the writer
+alone held ~14 GB): the data goes to a file line by line, is canonicalised and
+bulk-loaded a chunk at a time, and each export is streamed from the canonical
+file; the sorted ones through an external merge sort (:func:`write_sorted`).
 """
 
 from __future__ import annotations
