@@ -267,7 +267,10 @@ def evidence_triples(store: ox.Store) -> set[tuple]:
 
 def partner_evidence(triples: Iterable[tuple]) -> set[tuple]:
     """The evidence triples for a build, from its triples (curated, ontology, inferred, materialised):
-    only those under a predicate the queries read (:data:`READS`) go into the store."""
+    only those under a predicate the queries read (:data:`READS`) go into the store, and of the
+    ``rdf:type`` triples only those of a class they name (every ``a`` in them has a constant class:
+    the reification's rdf:Statement types, most of them, are left out)."""
     store = ox.Store()
-    store.extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples if p in READS)
+    store.extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples
+                 if p in READS and (p != RDF.type or o in READS))
     return evidence_triples(store)
