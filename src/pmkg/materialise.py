@@ -40,9 +40,10 @@ WHERE { ?x pm:locatedIn/(pm:locatedIn|pm:memberOf)* ?place }""",
     "region": PREFIXES + """
 CONSTRUCT { ?x pm:region ?top }
 WHERE {
+  { SELECT DISTINCT ?top WHERE {
+      ?top a/rdfs:subClassOf* pm:Place .
+      FILTER NOT EXISTS { ?top pm:locatedIn|pm:memberOf ?higher . ?higher a/rdfs:subClassOf* pm:Place } } }
   ?x pm:locatedIn/(pm:locatedIn|pm:memberOf)* ?top .
-  ?top a/rdfs:subClassOf* pm:Place .
-  FILTER NOT EXISTS { ?top pm:locatedIn|pm:memberOf ?higher . ?higher a/rdfs:subClassOf* pm:Place }
 }""",
     "withinTopic": PREFIXES + """
 CONSTRUCT { ?t pm:withinTopic ?broader }
@@ -54,6 +55,8 @@ WHERE { { SELECT ?x (MIN(?l) AS ?label) WHERE { ?x rdfs:label ?l . FILTER(LANG(?
 CONSTRUCT { ?x pm:nameKey ?key }
 WHERE { ?x rdfs:label|skos:altLabel ?name . BIND(LCASE(STR(?name)) AS ?key) }""",
 }
+# region: the tops (a handful of places) first, then the paths up to them - the same facts as joining every
+# path with the test of its end, ~9x faster at 10x the curated graph (0.52 -> 0.06 s) and growing linearly
 # the only predicates the definitions read
 READS = {PM.locatedIn, PM.memberOf, RDF.type, RDFS.subClassOf, PM.focus, PM.topic, SKOS.broader, RDFS.label,
          SKOS.altLabel}

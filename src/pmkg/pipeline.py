@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,7 +80,6 @@ class BuildResult:
     evidence: set  # pm:PartnerEvidence nodes (similarity.py)
     warnings: list[Problem]
     timings: dict[str, float]
-    quads: list[Quad]
     summary: dict
     changes: dict | None = None  # what changed since the previous build (None: no previous build)
     cached: tuple[str, ...] = ()  # stages whose result was reused
@@ -88,6 +88,12 @@ class BuildResult:
     def inferred(self) -> set:
         """Everything in the inferred graph: types, materialised facts and partner evidence."""
         return self.types | self.materialised | self.evidence
+
+    @property
+    def quads(self) -> list[Quad]:
+        """Every quad the build wrote (curated, provenance, inferred): made on demand, not kept."""
+        from pmkg.namespaces import INFERRED_GRAPH
+        return [*self.mapped.quads(), *((*t, INFERRED_GRAPH) for t in sorted(self.inferred))]
 
 
 def _inputs(paths: Paths) -> list[Path]:
@@ -131,7 +137,7 @@ def _summary(kg: KG, mapped: Mapped, lines: Lines, parts: tuple[set, set, set], 
     records: Counter[str] = Counter(r.kind for r in kg.records)
     return {"records": dict(sorted(records.items())), "classes": dict(sorted(classes.items())),
             "triples_per_source": dict(sorted(per_source.items())),
-            "triples": len({line for group in lines.all() for line in group}),
+            "triples": sum(1 for _line in unique_sorted(lines.all())),
             "inferred": len(inferred), "inferred_types": len(types), "materialised": len(facts),
             "partner_evidence": len(evidence), "warnings": len(warnings)}
 
@@ -171,10 +177,10 @@ class Lines:
     def all(self) -> list[list[str]]:
         return [*self.graphs.values(), *self.provenance.values(), self.inferred]
 
-    def nquads(self) -> str:
+    def nquad_graphs(self) -> list[tuple[URIRef, list[str]]]:
+        """(graph, sorted N-Triples lines) of every graph the build writes, the inferred one last."""
         from pmkg.namespaces import INFERRED_GRAPH
-        from pmkg.store import nquads_text
-        return nquads_text([*self.graphs.items(), *self.provenance.items(), (INFERRED_GRAPH, sorted(self.inferred))])
+        return [*self.graphs.items(), *self.provenance.items(), (INFERRED_GRAPH, sorted(self.inferred))]
 
 
 def _curie(iri: URIRef) -> str:
@@ -194,10 +200,20 @@ def triples_key(label: str, files: Iterable[Path], groups: Iterable[list[str]]) 
     digest = hashlib.sha256(label.encode())
     for path in files:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    for line in sorted({line for group in groups for line in group}):
+    for line in unique_sorted(groups):
         digest.update(line.encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()
+
+
+def unique_sorted(groups: Iterable[list[str]]) -> Iterator[str]:
+    """The lines of all ``groups``, sorted, each once: a merge of the sorted groups, so no set of every
+    line is built (at 100x the curated graph that set alone was ~0.5 GB)."""
+    previous = None
+    for line in heapq.merge(*(sorted(group) for group in groups)):
+        if line != previous:
+            yield line
+        previous = line
 
 
 def hermit_pairs(paths: Paths, lines: Lines) -> list[tuple[Triple, str]]:
@@ -332,9 +348,10 @@ def _validate_fresh(paths: Paths, ontology: Callable[[], Graph], data: list[Trip
     return results
 
 
-def compare(previous: dict | None, summary: dict, digests: dict[str, str], nt: list[str] | None,
-            old_nt: set[str] | None) -> dict | None:
-    """What changed since the previous build: input files, records, triples added/removed, warnings."""
+def compare(previous: dict | None, summary: dict, digests: dict[str, str],
+            triples: tuple[int, int] | None) -> dict | None:
+    """What changed since the previous build: input files, records, triples added/removed (``triples``,
+    from the writer), warnings."""
     if previous is None:
         return None
     before = previous.get("inputs") or {}
@@ -344,9 +361,8 @@ def compare(previous: dict | None, summary: dict, digests: dict[str, str], nt: l
     out: dict[str, Any] = {"since": previous.get("built"), "files": files if before else None,
                            "records": {k: v for k, v in sorted(recs.items()) if v},
                            "warnings": summary["warnings"] - previous.get("summary", {}).get("warnings", 0)}
-    if nt is not None and old_nt is not None:
-        new = set(nt)
-        out["triples_added"], out["triples_removed"] = len(new - old_nt), len(old_nt - new)
+    if triples is not None:
+        out["triples_added"], out["triples_removed"] = triples
     return out
 
 
@@ -359,9 +375,8 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     from pmkg.load import load_kg
     from pmkg.map import map_kg
     from pmkg.materialise import materialise
-    from pmkg.namespaces import INFERRED_GRAPH
     from pmkg.similarity import partner_evidence
-    from pmkg.store import read_lines, read_manifest, write_dist
+    from pmkg.store import read_manifest, write_dist
 
     note = progress or (lambda _stage: None)
     timings: dict[str, float] = {}
@@ -422,8 +437,6 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     inferred = types | facts | evidence
     if report.violations:
         raise ValidationFailed(f"{len(report.violations)} SHACL violation(s)", problems=report.violations)
-    quads: list[Quad] = list(mapped.quads())
-    quads += [(*t, INFERRED_GRAPH) for t in sorted(inferred)]
     from pmkg.store import nt_lines
     lines.inferred = nt_lines(inferred)
     summary = _summary(kg, mapped, lines, (types, facts, evidence), report.warnings)
@@ -431,14 +444,14 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
         summary["partner_evidence"] = None  # not computed
     previous = read_manifest(paths.dist)
     digests = input_digests(paths)
-    nt = old_nt = None
+    triples = None
     if write:
-        old_nt = read_lines(paths.dist / "pmkg.nt") if previous else None
         manifest = {"version": __version__, "built": datetime.now(UTC).isoformat(timespec="seconds"),
                     "fingerprint": input_fingerprint(paths), "reasoned": run_reasoner, "inputs": digests,
                     "warnings": [str(w) for w in report.warnings], "summary": summary,
                     "timings": {k: round(v, 3) for k, v in timings.items()}, "cached": cached}
-        nt = timed("write", write_dist, paths.dist, lines.nquads(), paths.ontology, manifest, paths.imports, cache)
-    changes = compare(previous, summary, digests, nt, old_nt)
-    return BuildResult(kg, mapped, types, facts, evidence, report.warnings, timings, quads, summary, changes,
+        triples = timed("write", write_dist, paths.dist, lines.nquad_graphs(), paths.ontology, manifest,
+                        paths.imports, cache)
+    changes = compare(previous, summary, digests, triples if previous else None)
+    return BuildResult(kg, mapped, types, facts, evidence, report.warnings, timings, summary, changes,
                        tuple(cached))

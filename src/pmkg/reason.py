@@ -9,12 +9,13 @@ and name the YAML records whose triples put it there.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import subprocess
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import owlready2
@@ -32,6 +33,7 @@ Types = dict[URIRef, set[URIRef]]
 # threads never pay back in a run this short.  Above this size C2's faster code may matter.
 QUICK_JIT_MAX_TRIPLES = 200_000
 QUICK_JIT = "-XX:TieredStopAtLevel=1"
+HERMIT_BATCH = 50_000  # triples turned into N-Triples lines at a time
 
 
 def _superclasses(ontology: Graph) -> dict[URIRef, set[URIRef]]:
@@ -153,7 +155,8 @@ def reason(ontology: Graph, mapped: Mapped, data: list[Triple] | None = None) ->
         data = [t for triples in mapped.graphs.values() for t in triples]
     with tempfile.TemporaryDirectory(prefix=f"pmkg-reason-{os.getpid()}-") as tmp:  # pid: safety.clean_leftovers
         path = Path(tmp) / "input.nt"
-        path.write_text(hermit_input(ontology, data), encoding="utf-8")
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(hermit_lines(ontology, data))
         try:
             output = run_hermit(path, len(data) + len(ontology))
         except Inconsistent as exc:
@@ -166,14 +169,31 @@ def reason(ontology: Graph, mapped: Mapped, data: list[Triple] | None = None) ->
 
 
 def hermit_input(ontology: Graph, data: list[Triple]) -> str:
-    """The N-Triples file HermiT reads: the ontology, ``data`` and, as OWL 2 DL wants, a
+    """The N-Triples text HermiT reads (:func:`hermit_lines`), as one string."""
+    return "".join(hermit_lines(ontology, data))
+
+
+def hermit_lines(ontology: Graph, data: list[Triple]) -> Iterator[str]:
+    """The N-Triples lines HermiT reads: the ontology, ``data`` and, as OWL 2 DL wants, a
     ``owl:NamedIndividual`` declaration of every typed individual (so owlready2 lists it); each
-    triple once.  Written from the terms directly: an rdflib graph and its serialiser cost ~0.5 s."""
+    triple once.  Written from the terms directly (an rdflib graph and its serialiser cost ~0.5 s),
+    a batch at a time, so the file is never held whole in memory."""
     from pmkg.store import nt_lines
 
-    declared = [(t[0], RDF.type, OWL.NamedIndividual) for t in data if t[1] == RDF.type]
-    unique = dict.fromkeys([*nt_lines(ontology), *nt_lines(data), *nt_lines(declared)])
-    return "".join(f"{line} .\n" for line in unique)
+    declared = ((t[0], RDF.type, OWL.NamedIndividual) for t in data if t[1] == RDF.type)
+    unique = list(dict.fromkeys(itertools.chain(ontology, data, declared)))
+    for start in range(0, len(unique), HERMIT_BATCH):
+        yield from (f"{line} .\n" for line in nt_lines(unique[start:start + HERMIT_BATCH]))
+
+
+HEAP_ENV = "PMKG_HERMIT_XMX_MB"
+
+
+def heap_mb() -> int:
+    """HermiT's Java heap limit in MB: ``$PMKG_HERMIT_XMX_MB`` or owlready2's ``JAVA_MEMORY`` (2000).
+    Measured (benchmarks/results/build-session5.txt): ~0.6 GB of RSS at 10x the curated graph."""
+    value = os.environ.get(HEAP_ENV, "")
+    return int(value) if value.isdigit() else int(owlready2.reasoning.JAVA_MEMORY)
 
 
 class Inconsistent(Exception):
@@ -187,7 +207,7 @@ def run_hermit(path: Path, triples: int) -> str:
     back into Python objects (~0.8 s of Python on the curated graph); owlready2 still provides the jar
     and the Java settings (``owlready2.JAVA_EXE``, ``JAVA_MEMORY``)."""
     quick = [QUICK_JIT] if triples <= QUICK_JIT_MAX_TRIPLES else []
-    command = [owlready2.JAVA_EXE, f"-Xmx{owlready2.reasoning.JAVA_MEMORY}M", *quick,
+    command = [owlready2.JAVA_EXE, f"-Xmx{heap_mb()}M", *quick,
                "-cp", owlready2.reasoning._HERMIT_CLASSPATH, "org.semanticweb.HermiT.cli.CommandLine",
                "-c", "-I", path.as_uri(), "--ignoreUnsupportedDatatypes"]
     try:  # HermiT's Java dies with us (kill -9 included)

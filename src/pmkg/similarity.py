@@ -31,10 +31,12 @@ byte-identical.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -66,12 +68,14 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 """
+_EU_CLUSTER = f"?x a pm:Cluster ; pm:withinPlace <{EU}> ."
+# the cluster pattern repeated in each branch (a join distributes over a union: the same rows): with it once
+# outside the union, Oxigraph evaluated the member branch over every member first (4.7 s at 10x, 0.03 s so)
 CLUSTER_TEXT = PREFIXES + f"""SELECT ?x ?text WHERE {{
-  ?x a pm:Cluster ; pm:withinPlace <{EU}> .
-  {{ ?x dcterms:description ?text }}
-  UNION {{ ?x pm:focus ?t . ?t rdfs:label ?text . FILTER(LANG(?text) = "en") }}
-  UNION {{ ?m pm:memberOf|pm:partnerOf ?x . ?m dcterms:description ?text }}
-  UNION {{ ?x pm:partnerOf ?m . ?m dcterms:description ?text }}
+  {{ {_EU_CLUSTER} ?x dcterms:description ?text }}
+  UNION {{ {_EU_CLUSTER} ?x pm:focus ?t . ?t rdfs:label ?text . FILTER(LANG(?text) = "en") }}
+  UNION {{ {_EU_CLUSTER} ?m pm:memberOf|pm:partnerOf ?x . ?m dcterms:description ?text }}
+  UNION {{ {_EU_CLUSTER} ?x pm:partnerOf ?m . ?m dcterms:description ?text }}
 }}"""
 CANDIDATE_TEXT = PREFIXES + f"""SELECT ?x ?text WHERE {{
   ?x a pm:Actor ; pm:withinPlace <{CHINA}> .
@@ -98,6 +102,20 @@ TIES = PREFIXES + f"""SELECT DISTINCT ?c ?a ?tie ?tieText WHERE {{
 }}"""
 TIE_WEIGHT = 100
 Vector = dict[str, float]
+QUERIES = (CLUSTER_TEXT, CANDIDATE_TEXT, TOPICS, TOPIC_LABELS, TYPES, DOCUMENTS, TIES)
+RDF_TYPE = str(RDF.type)  # the queries' "a"
+
+
+def _reads() -> frozenset[URIRef]:
+    """Every IRI the queries name (prefixed names expanded; ``a`` is rdf:type): the predicates they read
+    are among them, as no query has a variable in predicate position."""
+    prefixes = dict(re.findall(r"PREFIX (\w+): <([^>]+)>", PREFIXES))
+    body = "\n".join(q.removeprefix(PREFIXES) for q in QUERIES)
+    names = {prefixes[p] + local for p, local in re.findall(r"\b(\w+):(\w+)", body) if p in prefixes}
+    return frozenset(URIRef(iri) for iri in {*names, *re.findall(r"<([^>]+)>", body), RDF_TYPE})
+
+
+READS = _reads()  # a triple under any other predicate cannot change the evidence
 
 
 def words(text: str) -> list[str]:
@@ -159,24 +177,62 @@ def evidence(store: ox.Store) -> list[dict]:
     ties: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for c, a, tie, text in _rows(store, TIES):
         ties[c, a][tie].add(text)
+    facts = Facts(vectors, topics, df, labels, types, documents, ties)
     out = []
     for c in clusters:
-        pairs = []
-        for a in candidates:
-            if a == c:
-                continue
-            sim, terms = cosine(vectors["c " + c], vectors["a " + a])
-            shared = sorted(topics.get(c, set()) & topics.get(a, set()), key=lambda t: (df[t], labels.get(t, t)))
-            topic_score = sum(10 / df[t] for t in shared)
-            complementary = bool(types.get(a, set()) - types.get(c, set()))
-            score = round(topic_score, 3) + TEXT_WEIGHT * round(sim, 3) + COMPLEMENT_BONUS * complementary
-            pairs.append({"cluster": c, "candidate": a, "similarity": sim, "terms": terms,
-                          "topicScore": topic_score, "complementary": complementary, "score": round(score, 3),
-                          "topics": "; ".join(f"{labels.get(t, t)} ({df[t]} actors)" for t in shared),
-                          "documents": documents.get(a, 0), "ties": ties.get((c, a), {})})
+        pairs = [facts.pair(c, a) for a in facts.shortlist(c, candidates)]
         pairs.sort(key=lambda p: (-p["score"], -p["documents"], p["candidate"]))
         out += ranked([p for i, p in enumerate(pairs) if i < KEEP or p["ties"]])
     return out
+
+
+MARGIN = 0.02  # more than the rounding in Facts.pair can move a score (0.0005 + 10 x 0.0005), float error included
+
+
+@dataclass
+class Facts:
+    """What the evidence of a pair is computed from."""
+
+    vectors: dict[str, Vector]
+    topics: dict[str, set[str]]
+    df: Counter
+    labels: dict[str, str]
+    types: dict[str, set[str]]
+    documents: dict[str, int]
+    ties: dict[tuple[str, str], dict[str, set[str]]]
+
+    def pair(self, c: str, a: str) -> dict:
+        """The evidence of cluster ``c`` for candidate ``a``."""
+        sim, terms = cosine(self.vectors["c " + c], self.vectors["a " + a])
+        df, labels = self.df, self.labels
+        shared = sorted(self.topics.get(c, set()) & self.topics.get(a, set()), key=lambda t: (df[t], labels.get(t, t)))
+        topic_score = sum(10 / df[t] for t in shared)
+        complementary = bool(self.types.get(a, set()) - self.types.get(c, set()))
+        score = round(topic_score, 3) + TEXT_WEIGHT * round(sim, 3) + COMPLEMENT_BONUS * complementary
+        return {"cluster": c, "candidate": a, "similarity": sim, "terms": terms,
+                "topicScore": topic_score, "complementary": complementary, "score": round(score, 3),
+                "topics": "; ".join(f"{labels.get(t, t)} ({df[t]} actors)" for t in shared),
+                "documents": self.documents.get(a, 0), "ties": self.ties.get((c, a), {})}
+
+    def shortlist(self, c: str, candidates: Iterable[str]) -> list[str]:
+        """The candidates that can be among the ``KEEP`` best of ``c`` or have a documented tie to it.
+
+        Every candidate's score is estimated cheaply (unrounded, summed in any order: within
+        :data:`MARGIN` of its exact score); a candidate more than the margin below the ``KEEP``-th best
+        estimate has ``KEEP`` candidates surely above it, so only the rest are scored exactly
+        (:meth:`pair`): the answer is the same as scoring every pair, ~3x faster."""
+        vc, tc, tyc = self.vectors["c " + c], self.topics.get(c, set()), self.types.get(c, set())
+        rough = {}
+        for a in candidates:
+            if a != c:
+                va = self.vectors["a " + a]
+                sim = sum(vc[w] * va[w] for w in vc.keys() & va.keys())
+                topic = sum(10 / self.df[t] for t in tc & self.topics.get(a, set()))
+                rough[a] = topic + TEXT_WEIGHT * sim + COMPLEMENT_BONUS * bool(self.types.get(a, set()) - tyc)
+        if len(rough) <= KEEP:
+            return list(rough)
+        floor = heapq.nlargest(KEEP, rough.values())[-1] - MARGIN
+        return [a for a, score in rough.items() if score >= floor or (c, a) in self.ties]
 
 
 def ranked(pairs: list[dict]) -> list[dict]:
@@ -210,7 +266,11 @@ def evidence_triples(store: ox.Store) -> set[tuple]:
 
 
 def partner_evidence(triples: Iterable[tuple]) -> set[tuple]:
-    """The evidence triples for a build, from its triples (curated, ontology, inferred, materialised)."""
+    """The evidence triples for a build, from its triples (curated, ontology, inferred, materialised):
+    only those under a predicate the queries read (:data:`READS`) go into the store, and of the
+    ``rdf:type`` triples only those of a class they name (every ``a`` in them has a constant class:
+    the reification's rdf:Statement types, most of them, are left out)."""
     store = ox.Store()
-    store.extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples)
+    store.extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples
+                 if p in READS and (p != RDF.type or o in READS))
     return evidence_triples(store)

@@ -5,21 +5,28 @@ The build is written into a temporary sibling folder and swapped in with two
 renames only when everything has been written, so a failed build leaves the
 previous ``dist/`` byte for byte untouched.
 
-Every export is written from the store, so each typed literal has one lexical
-form everywhere: Oxigraph's canonical one (``"15"^^xsd:decimal``, not rdflib's
-``"15.0"``).  N-Quads and N-Triples are sorted, so unchanged data gives
+Every export is written from what the store holds, so each typed literal has one
+lexical form everywhere: Oxigraph's canonical one (``"15"^^xsd:decimal``, not
+rdflib's ``"15.0"``).  N-Quads and N-Triples are sorted, so unchanged data gives
 byte-identical files.
+
+Nothing is held whole in memory (issue 9: at 100x the curated graph the writer
+alone held ~14 GB): the data goes to a file line by line, is canonicalised and
+bulk-loaded a chunk at a time, and each export is streamed from the canonical
+file; the sorted ones through an external merge sort (:func:`write_sorted`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
+import heapq
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,71 +97,155 @@ def nquads_text(graphs: Iterable[tuple[str, list[str]]]) -> str:
     return "".join(f"{line} <{g}> .\n" for g, lines in graphs for line in lines)
 
 
-def _canonical(nquads: str, ontology: Path) -> tuple[list[ox.Quad], list[str]]:
-    """The N-Quads and the ontology file through an in-memory store: each literal in its canonical form.
-    Returned graph by graph, with the sorted N-Triples lines of the data (no ontology)."""
+def write_nquads(path: Path, graphs: Iterable[tuple[str, Iterable[str]]]) -> None:
+    """Write the N-Quads of (graph IRI, N-Triples lines) pairs to ``path``, line by line: the same text
+    as :func:`nquads_text`, never held as one string."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for g, lines in graphs:
+            suffix = f" <{g}> .\n"
+            out.writelines(line + suffix for line in lines)
+
+
+SORT_RUN_LINES = 250_000  # lines held at once by write_sorted (~60 MB of N-Quads text)
+
+
+def write_sorted(lines: Iterable[str], path: Path, *, unique: bool = False) -> None:
+    """Write ``lines`` (each ending in "\\n") to ``path`` in ``sorted`` order, optionally without
+    repeats, holding at most :data:`SORT_RUN_LINES` of them: sorted runs go to files beside ``path``
+    and are merged.  UTF-8 bytes sort as their code points do, so the merge compares bytes."""
+    runs: list[Path] = []
+    chunk: list[str] = []
+    try:
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) >= SORT_RUN_LINES:
+                runs.append(_sorted_run(chunk, path.with_name(f".{path.name}.run{len(runs)}"), unique))
+                chunk = []
+        if runs:
+            runs.append(_sorted_run(chunk, path.with_name(f".{path.name}.run{len(runs)}"), unique))
+            _merge(runs, path, unique)
+        else:
+            _sorted_run(chunk, path, unique)
+    finally:
+        for run in runs:
+            run.unlink(missing_ok=True)
+
+
+def _sorted_run(lines: list[str], path: Path, unique: bool) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.writelines(sorted(set(lines)) if unique else sorted(lines))
+    return path
+
+
+def _merge(runs: list[Path], path: Path, unique: bool) -> None:
+    with contextlib.ExitStack() as stack:
+        files = [stack.enter_context(run.open("rb")) for run in runs]
+        out = stack.enter_context(path.open("wb"))
+        previous = None
+        for line in heapq.merge(*files):
+            if not (unique and line == previous):
+                out.write(line)
+            previous = line
+
+
+def count_changes(old: Path, new: Path) -> tuple[int, int]:
+    """(added, removed): lines of the sorted, de-duplicated file ``new`` not in ``old``, and the reverse,
+    read side by side (neither file is held in memory)."""
+    added = removed = 0
+    with old.open("rb") as a, new.open("rb") as b:
+        x, y = a.readline(), b.readline()
+        while x or y:
+            if x and (not y or x < y):
+                removed += 1
+                x = a.readline()
+            elif y and (not x or y < x):
+                added += 1
+                y = b.readline()
+            else:
+                x, y = a.readline(), b.readline()
+    return added, removed
+
+
+def _file_lines(path: Path) -> Iterator[str]:
+    """The lines of a UTF-8 file, split at "\\n" only (N-Triples escapes every other line break)."""
+    with path.open("rb") as fh:
+        for raw in fh:
+            yield raw.decode("utf-8")
+
+
+def _canonical_chunks(nquads: Path, ontology: Path) -> Iterator[bytes]:
+    """The curated N-Quads and the ontology (into its named graph) as N-Quads with every literal in
+    Oxigraph's canonical form (``"15"^^xsd:decimal``, not rdflib's ``"15.0"``), a chunk at a time,
+    each through its own small in-memory store (canonical forms are term by term)."""
     from pmkg.namespaces import ONTOLOGY_GRAPH
 
-    memory = ox.Store()
-    memory.bulk_load(input=nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
-    onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
-    memory.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE, to_graph=onto)
-    graphs = sorted(memory.named_graphs(), key=str)
-    canonical = [q for g in graphs for q in memory.quads_for_pattern(None, None, None, g)]
-    nt = sorted({f"{q.triple} .\n" for q in canonical if q.graph_name != onto})
-    return canonical, nt
+    parts = [*((chunk, ox.RdfFormat.N_QUADS, {}) for chunk in line_chunks(nquads)),
+             (ontology.read_bytes(), ox.RdfFormat.TURTLE, {"to_graph": ox.NamedNode(str(ONTOLOGY_GRAPH))})]
+    for chunk, fmt, extra in parts:
+        memory = ox.Store()
+        memory.bulk_load(chunk, format=fmt, **extra)
+        yield "".join(f"{q} .\n" for q in memory).encode("utf-8")
 
 
-def _write_exports(folder: Path, canonical: list[ox.Quad], nt: list[str]) -> str:
-    """Every file export, from the same canonical quads; the N-Quads text."""
+def _write_exports(folder: Path, canonical: Path) -> None:
+    """Every file export from ``canonical`` (the curated data and ontology as the store holds them),
+    streamed: N-Quads and N-Triples sorted by :func:`write_sorted`, Turtle from the N-Triples file,
+    TriG and JSON-LD re-serialised from ``canonical``."""
     from pmkg.namespaces import ONTOLOGY_GRAPH
 
     onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
-    nq_text = "".join(sorted(f"{q} .\n" for q in canonical))
-    (folder / "pmkg.nq").write_text(nq_text, encoding="utf-8")
-    nt_text = "".join(nt)
-    (folder / "pmkg.nt").write_text(nt_text, encoding="utf-8")
-    triples = ox.parse(nt_text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    ox.serialize(triples, str(folder / "pmkg.ttl"), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    ox.serialize([q.triple for q in canonical if q.graph_name == onto], str(folder / "ontology.ttl"),
-                 format=ox.RdfFormat.TURTLE, prefixes={**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#",
-                                                       "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
-    ox.serialize(canonical, str(folder / "pmkg.trig"), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
-    ox.serialize(canonical, str(folder / "pmkg.jsonld"), format=ox.RdfFormat.JSON_LD)
-    return nq_text
+    write_sorted(_file_lines(canonical), folder / "pmkg.nq")
+    in_onto = f" {onto} .\n"
+    write_sorted((line[: line.rindex(" <")] + " .\n" for line in _file_lines(canonical) if not line.endswith(in_onto)),
+                 folder / "pmkg.nt", unique=True)
+    ox.serialize(ox.parse(path=str(folder / "pmkg.nt"), format=ox.RdfFormat.N_TRIPLES), str(folder / "pmkg.ttl"),
+                 format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    ontology = (q.triple for q in ox.parse(path=str(canonical), format=ox.RdfFormat.N_QUADS) if q.graph_name == onto)
+    ox.serialize(ontology, str(folder / "ontology.ttl"), format=ox.RdfFormat.TURTLE,
+                 prefixes={**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#",
+                           "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
+    for name, fmt, prefixes in (("pmkg.trig", ox.RdfFormat.TRIG, PREFIXES),
+                                ("pmkg.jsonld", ox.RdfFormat.JSON_LD, None)):
+        ox.serialize(ox.parse(path=str(canonical), format=ox.RdfFormat.N_QUADS), str(folder / name), format=fmt,
+                     prefixes=prefixes)
 
 
-def outputs_key(nquads: str, ontology: Path, imports: Path | None) -> str:
-    """Fingerprint of everything in dist/ but the manifest: the writer, the data, the ontology, the imports."""
+def outputs_key(nquads: Path, ontology: Path, imports: Path | None) -> str:
+    """Fingerprint of everything in dist/ but the manifest: the writer, the data (the N-Quads file the
+    build hands the store), the ontology, the imports."""
     digest = hashlib.sha256(f"pyoxigraph {ox.__version__} {EXPORTS}".encode())
-    digest.update(nquads.encode("utf-8"))
+    with nquads.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
     for path in [ontology, *(sorted(imports.glob("*.nq")) if imports and imports.is_dir() else [])]:
         digest.update(path.name.encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
-def _reuse(old: Path, new: Path, key: str) -> list[str] | None:
+def _reuse(old: Path, new: Path, key: str) -> bool:
     """Copy the previous dist/'s exports and store when they were written from exactly the same input."""
     previous = read_manifest(old) or {}
     names = [*EXPORTS, "ontology.ttl"]
     if previous.get("outputs_key") != key or not all((old / n).is_file() for n in names):
-        return None
+        return False
     try:
         for name in names:
             shutil.copy2(old / name, new / name)
         shutil.copytree(old / STORE_DIR, new / STORE_DIR, ignore=shutil.ignore_patterns("LOCK"))
-        return (new / "pmkg.nt").read_text(encoding="utf-8").splitlines(keepends=True)
+        return True
     except OSError:
-        return None
+        return False
 
 
-def write_dist(dist: Path, nquads: str, ontology: Path, manifest: dict, imports: Path | None = None,
-               cache: dict[str, dict] | None = None) -> list[str]:
-    """Write every output of ``nquads`` (the curated data) into a temp folder, then swap it in for
-    ``dist``; return the sorted N-Triples lines.
+def write_dist(dist: Path, graphs: Iterable[tuple[str, Iterable[str]]], ontology: Path, manifest: dict,
+               imports: Path | None = None, cache: dict[str, dict] | None = None) -> tuple[int, int] | None:
+    """Write every output of ``graphs`` (the curated data: graph IRI and N-Triples lines, see
+    :func:`nquads_text`) into a temp folder, then swap it in for ``dist``; return how many N-Triples
+    lines were added and removed since the previous ``dist/pmkg.nt`` (None when there was none).
 
-    Imported paper-level data (``imports/*.nq``, written by ``pmkg import``) is
+    The data goes to disk first and the exports are streamed from the store, so no export is ever
+    held whole in memory.  Imported paper-level data (``imports/*.nq``, written by ``pmkg import``) is
     loaded into the new store too, so a rebuild of the curated graph keeps it;
     the file exports hold the curated graph only (they are dumped before the
     imports are loaded).  The ontology file goes into its own named graph.
@@ -173,40 +264,48 @@ def write_dist(dist: Path, nquads: str, ontology: Path, manifest: dict, imports:
             tmp = Path(tempfile.mkdtemp(prefix=".dist-", dir=dist.parent))
         try:
             with disk_errors(tmp):
-                nt = _write_outputs(dist, tmp, nquads, ontology, manifest, imports, cache)
+                changes = _write_outputs(dist, tmp, graphs, ontology, manifest, imports, cache)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         swap_in(tmp, dist)
-    return nt
+    return changes
 
 
-def _write_outputs(dist: Path, tmp: Path, nquads: str, ontology: Path, manifest: dict, imports: Path | None,
-                   cache: dict[str, dict] | None) -> list[str]:
+def _write_outputs(dist: Path, tmp: Path, graphs: Iterable[tuple[str, Iterable[str]]], ontology: Path,
+                   manifest: dict, imports: Path | None, cache: dict[str, dict] | None) -> tuple[int, int] | None:
+    nquads = tmp / ".input.nq"
+    write_nquads(nquads, graphs)
     manifest = {**manifest, "outputs_key": outputs_key(nquads, ontology, imports), "imports": import_states(imports)}
-    nt = _reuse(dist, tmp, manifest["outputs_key"]) if dist.is_dir() else None
-    if nt is None:
-        nt = _write_all(tmp, nquads, ontology, imports)
+    reused = dist.is_dir() and _reuse(dist, tmp, manifest["outputs_key"])
+    if not reused:
+        _write_all(tmp, nquads, ontology, imports)
+    nquads.unlink()
+    old = dist / "pmkg.nt"
+    changes = None if not old.is_file() else (0, 0) if reused else count_changes(old, tmp / "pmkg.nt")
     if cache:
         (tmp / CACHE_DIR).mkdir()
         for name, entry in cache.items():
             (tmp / CACHE_DIR / f"{name}.json").write_text(json.dumps(entry), encoding="utf-8")
     write_manifest(tmp, manifest)
     os.chmod(tmp, 0o755)  # mkdtemp made it 0700
-    return nt
+    return changes
 
 
-def _write_all(folder: Path, nquads: str, ontology: Path, imports: Path | None) -> list[str]:
-    canonical, nt = _canonical(nquads, ontology)
-    nq_text = _write_exports(folder, canonical, nt)
+def _write_all(folder: Path, nquads: Path, ontology: Path, imports: Path | None) -> None:
+    canonical = folder / ".canonical.nq"
     store = ox.Store(str(folder / STORE_DIR))
-    store.bulk_load(input=nq_text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    with canonical.open("wb") as out:
+        for chunk in _canonical_chunks(nquads, ontology):
+            out.write(chunk)
+            store.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)  # the same blank nodes as the exports
+    _write_exports(folder, canonical)
+    canonical.unlink()
     for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
-        store.bulk_load(path=str(extra), format=ox.RdfFormat.N_QUADS)
+        bulk_load_file(store, extra)
     store.flush()
     del store  # closes it (a Store is in no reference cycle)
     gc.collect()
-    return nt
 
 
 def read_cache(dist: Path, name: str, key: str) -> dict | None:
@@ -217,13 +316,6 @@ def read_cache(dist: Path, name: str, key: str) -> dict | None:
     except (OSError, ValueError):
         return None
     return entry if isinstance(entry, dict) and entry.get("key") == key else None
-
-
-def read_lines(path: Path) -> set[str] | None:
-    try:
-        return set(path.read_text(encoding="utf-8").splitlines(keepends=True))
-    except OSError:
-        return None
 
 
 def read_manifest(dist: Path) -> dict | None:
@@ -322,10 +414,15 @@ def bulk_load_file(store: ox.Store, path: Path, fmt: ox.RdfFormat = ox.RdfFormat
     """Bulk-load a line-based RDF file (N-Quads or N-Triples, no blank nodes: imports write none) a
     chunk of whole lines at a time, so the loader's memory stays flat however large the file is."""
     extra = {} if to_graph is None else {"to_graph": to_graph}
+    for chunk in line_chunks(path):
+        store.bulk_load(chunk, format=fmt, **extra)
+
+
+def line_chunks(path: Path) -> Iterator[bytes]:
+    """The file's bytes, :data:`LOAD_CHUNK_BYTES` at a time, each chunk extended to the end of its line."""
     with disk_errors(path), path.open("rb") as fh:
         while chunk := fh.read(LOAD_CHUNK_BYTES):
-            chunk += fh.readline()  # to the end of the line
-            store.bulk_load(chunk, format=fmt, **extra)
+            yield chunk + fh.readline()
 
 
 def copy_store_without(store: ox.Store, graph: ox.NamedNode, folder: Path,

@@ -1,0 +1,126 @@
+"""The build's memory-light paths give what the in-memory ones gave (issue 9, peak memory at 100x):
+the exports streamed from the store, the external sort, the triple counts by merge, the partner
+evidence from only the predicates its queries read - checked on the curated graph."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from pmkg import store as st
+from pmkg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from pmkg.pipeline import Lines, unique_sorted
+from pmkg.store import count_changes, nquads_text, nt_lines, write_sorted
+
+ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
+
+
+def _in_memory_exports(result, ontology: Path) -> tuple[str, str, list[ox.Quad]]:
+    """The writer before it streamed: one N-Quads string through an in-memory store; the sorted
+    N-Quads and N-Triples texts and the canonical quads graph by graph."""
+    lines = Lines.of(result.mapped)
+    lines.inferred = nt_lines(result.inferred)
+    text = nquads_text([*lines.graphs.items(), *lines.provenance.items(),
+                        (INFERRED_GRAPH, sorted(lines.inferred))])
+    memory = ox.Store()
+    memory.bulk_load(input=text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    memory.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE, to_graph=ONTOLOGY)
+    graphs = sorted(memory.named_graphs(), key=str)
+    canonical = [q for g in graphs for q in memory.quads_for_pattern(None, None, None, g)]
+    nt = sorted({f"{q.triple} .\n" for q in canonical if q.graph_name != ONTOLOGY})
+    return "".join(sorted(f"{q} .\n" for q in canonical)), "".join(nt), canonical
+
+
+def _ground_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines(keepends=True) if "_:" not in line]
+
+
+def _ground(quads) -> set[ox.Quad]:
+    return {q for q in quads if not any(isinstance(t, ox.BlankNode) for t in (q.subject, q.object))}
+
+
+@pytest.fixture(scope="module")
+def reference(real_build):
+    root, result = real_build
+    return _in_memory_exports(result, root / "ontology" / "pmkg.ttl")
+
+
+def test_streamed_ntriples_and_turtle_are_byte_for_byte_the_in_memory_ones(real_build, reference):
+    root, _result = real_build
+    _nq, nt, _quads = reference
+    dist = root / "dist"
+    assert (dist / "pmkg.nt").read_text(encoding="utf-8") == nt
+    triples = ox.parse(nt.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    expected = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=st.PREFIXES)
+    assert (dist / "pmkg.ttl").read_bytes() == expected
+
+
+def test_streamed_nquads_are_the_in_memory_ones_but_for_blank_node_labels(real_build, reference):
+    """The ontology's blank nodes are named anew by every parse; every other line is identical, in order."""
+    root, _result = real_build
+    nq, _nt, _quads = reference
+    got = (root / "dist" / "pmkg.nq").read_text(encoding="utf-8")
+    assert _ground_lines(got) == _ground_lines(nq)
+    assert got.count("\n") == nq.count("\n") and got.count("_:") == nq.count("_:")
+
+
+def test_streamed_trig_jsonld_and_store_hold_the_in_memory_quads_term_for_term(real_build, reference):
+    root, _result = real_build
+    _nq, _nt, quads = reference
+    dist = root / "dist"
+    for name, fmt in (("pmkg.trig", ox.RdfFormat.TRIG), ("pmkg.jsonld", ox.RdfFormat.JSON_LD)):
+        got = list(ox.parse(path=str(dist / name), format=fmt))
+        assert len(got) == len(quads) and _ground(got) == _ground(quads), name
+    stored = ox.Store.read_only(str(dist / "store"))
+    assert _ground(stored) >= _ground(quads)
+
+
+def test_a_small_sort_run_writes_the_same_exports(real_build, tmp_path, monkeypatch):
+    """The external merge sort (many runs) gives the files the one-run sort gives."""
+    root, result = real_build
+    lines = Lines.of(result.mapped)
+    lines.inferred = nt_lines(result.inferred)
+    monkeypatch.setattr(st, "SORT_RUN_LINES", 5_000)
+    dist = tmp_path / "dist"
+    st.write_dist(dist, lines.nquad_graphs(), root / "ontology" / "pmkg.ttl", {"summary": {}})
+    assert (dist / "pmkg.nt").read_bytes() == (root / "dist" / "pmkg.nt").read_bytes()
+    assert _ground_lines((dist / "pmkg.nq").read_text(encoding="utf-8")) == \
+        _ground_lines((root / "dist" / "pmkg.nq").read_text(encoding="utf-8"))
+
+
+def test_write_sorted_and_count_changes_agree_with_sets(tmp_path, monkeypatch):
+    rng = random.Random(9)
+    lines = [f"<x{rng.randrange(3000)}> <p> \"é{rng.randrange(50)}\u4e2d\" .\n" for _ in range(10_000)]
+    monkeypatch.setattr(st, "SORT_RUN_LINES", 700)
+    write_sorted(iter(lines), tmp_path / "all.nt")
+    write_sorted(iter(lines), tmp_path / "unique.nt", unique=True)
+    assert (tmp_path / "all.nt").read_text(encoding="utf-8") == "".join(sorted(lines))
+    assert (tmp_path / "unique.nt").read_text(encoding="utf-8") == "".join(sorted(set(lines)))
+    assert not list(tmp_path.glob(".*run*"))  # the runs are removed
+    other = set(lines[:6000]) | {f"<y{i}> <p> <o> .\n" for i in range(77)}
+    write_sorted(iter(other), tmp_path / "other.nt", unique=True)
+    added, removed = count_changes(tmp_path / "unique.nt", tmp_path / "other.nt")
+    assert (added, removed) == (len(other - set(lines)), len(set(lines) - other))
+
+
+def test_unique_sorted_is_sorted_set():
+    groups = [["b", "a", "c"], ["c", "d"], [], ["a"]]
+    assert list(unique_sorted(groups)) == sorted({x for g in groups for x in g})
+
+
+def test_partner_evidence_reads_only_what_its_queries_need(real_build):
+    """Fed only the triples under a predicate its queries name, the evidence is the same as from all."""
+    from rdflib import Graph
+
+    from pmkg.materialise import _ox
+    from pmkg.similarity import READS, evidence_triples, partner_evidence
+    root, result = real_build
+    ontology = Graph().parse(root / "ontology" / "pmkg.ttl", format="turtle")
+    triples = [*ontology, *(q[:3] for q in result.mapped.quads()), *result.types, *result.materialised]
+    everything = ox.Store()
+    everything.extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples)
+    assert sum(1 for t in triples if t[1] in READS) < len(triples) / 2
+    assert partner_evidence(triples) == evidence_triples(everything) == result.evidence
