@@ -168,7 +168,8 @@ def test_build_result_keeps_the_inferred_graph_parts_apart(sink_build):
     _, result = sink_build
     assert {t[1] for t in result.types} == {RDF.type}
     assert not any(t[2] == PM.PartnerEvidence for t in result.types)
-    assert {t[1] for t in result.materialised} <= {PM.withinPlace, PM.region, PM.withinTopic}
+    materialised = {PM.withinPlace, PM.region, PM.withinTopic, PM.displayLabel, PM.nameKey}
+    assert {t[1] for t in result.materialised} <= materialised
     assert result.inferred == result.types | result.materialised | result.evidence
     s = result.summary
     assert (s["inferred_types"], s["materialised"], s["partner_evidence"]) == (
