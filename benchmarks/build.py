@@ -40,6 +40,7 @@ from rdflib import Graph
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from build_rss import project  # noqa: E402
 from synth import make_synthetic  # noqa: E402
 
 from pmkg.catalogue import parse_query_file  # noqa: E402
@@ -148,13 +149,7 @@ def timed_process(argv: list[str], min_available_gb: float) -> dict:
 
 
 def bench_process(copies: int, pmkg: str, work: Path, min_available_gb: float, first_only: bool = False) -> dict:
-    root = work / f"project-{copies}"
-    if root.exists():
-        shutil.rmtree(root)
-    root.mkdir(parents=True)
-    make_synthetic(ROOT / "kg", root / "kg", copies)
-    for name in ("ontology", "queries"):
-        shutil.copytree(ROOT / name, root / name)
+    root = project(copies, work)  # the synthetic kg/ with ontology/ and queries/, no dist/
     baseline = timed_process([sys.executable, "-c", "import pyoxigraph"], 0)
     row = {"copies": copies, "baseline_wall_s": baseline["wall_s"]}
     row["first build"] = timed_process([pmkg, "build", "-q", "--root", str(root)], min_available_gb)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from test_import_replace import store_quads
 from test_import_summary import REGISTRIES, imported, pmkg
 from test_import_support import BIBLIO, import_project, import_template  # noqa: F401
 
@@ -20,14 +21,6 @@ from pmkg.importers.catalog import remove_import
 from pmkg.store import STORE_DIR, read_manifest
 
 WOS = BIBLIO / "wos-sample.txt"
-
-
-def store_quads(root: Path) -> set[str]:
-    store = ox.Store.read_only(str(root / "dist" / STORE_DIR))
-    try:
-        return {str(q) for q in store}
-    finally:
-        del store
 
 
 @pytest.mark.slow

@@ -169,18 +169,6 @@ def resolved_rows(tmp: Path, cases: list[tuple[str, str, set[str]]], dump: Path)
     return {r["input"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
 
 
-@pytest.fixture(scope="module")
-def session3_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
-    return resolved_rows(tmp_path_factory.mktemp("session3"), SESSION3, FIX / "resolve-ror-session3.jsonl")
-
-
-@pytest.mark.parametrize(("name", "text", "expected"), SESSION3, ids=[n for n, _, _ in SESSION3])
-def test_session3_matcher_fixes(session3_rows: dict[str, dict[str, str]], name: str, text: str,
-                                expected: set[str]) -> None:
-    got = {u.removeprefix("https://ror.org/") for u in session3_rows[text]["ror_ids"].split()}
-    assert got == expected, name
-
-
 # ---- session 4: regression tests, one per matcher fix, on resolve-ror-session4.jsonl (real ROR v2.9 records) ----
 SESSION4 = [
     # a withdrawn record with one successor is its successor: Harvard Medical School (03wevmz92) -> Harvard
@@ -222,18 +210,6 @@ SESSION4 = [
      "Ural State Medical University of the Ministry of Health of Russian Federation, Yekaterinburg, Russia",
      {"00fycgp36"}),
 ]
-
-
-@pytest.fixture(scope="module")
-def session4_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
-    return resolved_rows(tmp_path_factory.mktemp("session4"), SESSION4, FIX / "resolve-ror-session4.jsonl")
-
-
-@pytest.mark.parametrize(("name", "text", "expected"), SESSION4, ids=[n for n, _, _ in SESSION4])
-def test_session4_matcher_fixes(session4_rows: dict[str, dict[str, str]], name: str, text: str,
-                                expected: set[str]) -> None:
-    got = {u.removeprefix("https://ror.org/") for u in session4_rows[text]["ror_ids"].split()}
-    assert got == expected, name
 
 
 # ---- session 5: regression tests, one per matcher fix, on resolve-ror-session5.jsonl (real ROR v2.9 records) ----
@@ -282,15 +258,23 @@ SESSION5 = [
 ]
 
 
+# ---- every session's matcher fixes, each on its own excerpt of real ROR records (resolve-ror-SESSION.jsonl) ----
+SESSIONS = {"session3": SESSION3, "session4": SESSION4, "session5": SESSION5}
+MATCHER_CASES = [(session, *case) for session, cases in SESSIONS.items() for case in cases]
+
+
 @pytest.fixture(scope="module")
-def session5_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
-    return resolved_rows(tmp_path_factory.mktemp("session5"), SESSION5, FIX / "resolve-ror-session5.jsonl")
+def matcher_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict[str, str]]]:
+    """session -> its cases resolved through `pmkg resolve affiliations` on that session's excerpt."""
+    return {session: resolved_rows(tmp_path_factory.mktemp(session), cases, FIX / f"resolve-ror-{session}.jsonl")
+            for session, cases in SESSIONS.items()}
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), SESSION5, ids=[n for n, _, _ in SESSION5])
-def test_session5_matcher_fixes(session5_rows: dict[str, dict[str, str]], name: str, text: str,
-                                expected: set[str]) -> None:
-    got = {u.removeprefix("https://ror.org/") for u in session5_rows[text]["ror_ids"].split()}
+@pytest.mark.parametrize(("session", "name", "text", "expected"), MATCHER_CASES,
+                         ids=[f"{session}-{name}" for session, name, _, _ in MATCHER_CASES])
+def test_matcher_fixes(matcher_rows: dict[str, dict[str, dict[str, str]]], session: str, name: str, text: str,
+                       expected: set[str]) -> None:
+    got = {u.removeprefix("https://ror.org/") for u in matcher_rows[session][text]["ror_ids"].split()}
     assert got == expected, name
 
 

@@ -108,8 +108,8 @@ def remove_import(dist: Path, imports: Path, source_id: str) -> tuple[int, int]:
     puts the file back (after an in-place failure the mark stays, so the next command reloads the graph
     from the file), and a process killed half-way leaves the mark with no file, so the next command drops
     the graph (``store.sync_imports``): either way imports/ and the store agree."""
-    from pmkg.importers.run import StoreHandle, fsync_dir
-    from pmkg.safety import clean_leftovers, file_state, project_lock
+    from pmkg.importers.run import StoreHandle
+    from pmkg.safety import clean_leftovers, file_state, fsync_dir, project_lock
     from pmkg.store import (
         NEW_STORE_PREFIX,
         STORE_DIR,

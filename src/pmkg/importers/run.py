@@ -31,7 +31,7 @@ from pmkg.importers.sniff import check_format
 from pmkg.importers.to_rdf import RDF_TYPE, PaperWriter, Tally, document_quads, graph_iri, pm
 from pmkg.importers.wos import parse_wos, parse_wos_tab
 from pmkg.registry.resolver import registry_resolvers
-from pmkg.safety import clean_leftovers, disk_errors, file_state, project_lock
+from pmkg.safety import clean_leftovers, disk_errors, file_state, fsync_dir, project_lock
 from pmkg.store import (
     NEW_STORE_PREFIX,
     STORE_DIR,
@@ -162,14 +162,6 @@ class StoreHandle:
     def close(self) -> None:
         self.store = None
         gc.collect()
-
-
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def commit_import(handle: StoreHandle, path: Path, tmp: Path, graph: ox.NamedNode, dist: Path | None) -> None:

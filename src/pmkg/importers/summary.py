@@ -113,6 +113,14 @@ class Summary:
         def quad(s: str, p: str, o: str) -> None:
             out.append(f"{s} <{PM}{p}> {o} {g} .\n")
 
+        def profile_node(kind: str, cls: str, member: str, members: Iterable[str], papers: int) -> str:
+            node = f"<{graph}/summary/{kind}/{_key(members)}>"
+            out.append(f"{node} <{RDF_TYPE}> <{PM}{cls}> {g} .\n")
+            for m in sorted(members):
+                quad(node, member, f"<{m}>")
+            quad(node, "summaryPapers", _int(papers))
+            return node
+
         quad(g, "summaryPapers", _int(self.papers))
         quad(g, "summaryPapersWithCountry", _int(self.with_country))
         for name, value in zip(COVERAGE, self.coverage, strict=True):
@@ -125,11 +133,7 @@ class Summary:
             quad(tally, "tallyFunder", f"<{funder}>")
             quad(tally, "tallyPapers", _int(count))
         for actors, profile in sorted(self.profiles.items(), key=lambda kv: _key(kv[0])):
-            node = f"<{graph}/summary/affiliations/{_key(actors)}>"
-            out.append(f"{node} <{RDF_TYPE}> <{PM}AffiliationProfile> {g} .\n")
-            for actor in sorted(actors):
-                quad(node, "profileActor", f"<{actor}>")
-            quad(node, "summaryPapers", _int(profile.papers))
+            node = profile_node("affiliations", "AffiliationProfile", "profileActor", actors, profile.papers)
             for name, value in zip(COVERAGE, profile.coverage, strict=True):
                 quad(node, name, _int(value))
             tallies = [("tallyFunder", f"<{f}>", f, n) for f, n in profile.funders.items()]
@@ -140,11 +144,7 @@ class Summary:
                 quad(tally, prop, term)
                 quad(tally, "tallyPapers", _int(count))
         for countries, count in sorted(self.countries.items(), key=lambda kv: _key(kv[0])):
-            node = f"<{graph}/summary/countries/{_key(countries)}>"
-            out.append(f"{node} <{RDF_TYPE}> <{PM}CountryProfile> {g} .\n")
-            for country in sorted(countries):
-                quad(node, "profileCountry", f"<{country}>")
-            quad(node, "summaryPapers", _int(count))
+            profile_node("countries", "CountryProfile", "profileCountry", countries, count)
         return out
 
 

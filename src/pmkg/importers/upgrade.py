@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from pmkg.errors import PmkgError
 from pmkg.importers.summary import PM, RDF_TYPE, Summary, graph_facts
-from pmkg.safety import disk_errors, file_state, project_lock
+from pmkg.safety import disk_errors, file_state, fsync_dir, project_lock
 from pmkg.store import (
     STORE_DIR,
     import_graph,
@@ -158,14 +158,6 @@ def _with_summary(path: Path, lines: list[str]) -> Path:
     return tmp
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def upgrade_one(store: ox.Store, dist: Path, path: Path, graph: ox.NamedNode) -> Upgraded:
     """Add the summary of ``graph`` to ``path`` (imports/<id>.nq) and the store, together or not at all."""
     lines, papers = summary_of(store, graph)
@@ -178,7 +170,7 @@ def upgrade_one(store: ox.Store, dist: Path, path: Path, graph: ox.NamedNode) ->
         set_import_state(dist, path.name, None)
         with disk_errors(path):
             os.replace(tmp, path)
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
         try:
             with disk_errors(dist / STORE_DIR):
                 store.extend(quads)  # one transaction: all of the summary or nothing
