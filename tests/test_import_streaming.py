@@ -171,3 +171,11 @@ def test_read_only_store_says_read_only_and_names_the_path(import_project: Path)
     assert "read-only" in done.stderr and str(store) in done.stderr
     assert "another process" not in done.stderr
     assert not (import_project / "imports" / "wos-sample.nq").exists()
+
+
+def test_nquads_literal_escapes_the_noncharacters_fffe_and_ffff_as_oxigraph_does() -> None:
+    """Found by the hypothesis test above (value '\\ufffe'): Oxigraph writes U+FFFE and U+FFFF as \\uFFFE,
+    \\uFFFF; nq_literal wrote them raw. Every code point but the surrogates is checked."""
+    differing = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF
+                 and nq_literal(chr(c)) != str(ox.Literal(chr(c)))]
+    assert differing == []

@@ -81,7 +81,7 @@ def document_quads(source_id: str, files: list[str], fmt: str) -> list[ox.Quad]:
 
 def _escape_table() -> dict[int, str]:
     """Oxigraph's N-Quads string escapes (oxrdf ``print_quoted_str``): the output is byte-identical."""
-    table = {c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F]}
+    table = {c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F, 0xFFFE, 0xFFFF]}  # and the two noncharacters
     table.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"',
                   0x5C: "\\\\"})
     return table
