@@ -124,3 +124,29 @@ def test_partner_evidence_reads_only_what_its_queries_need(real_build):
     everything.extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples)
     assert sum(1 for t in triples if t[1] in READS) < len(triples) / 2
     assert partner_evidence(triples) == evidence_triples(everything) == result.evidence
+
+
+def test_the_streamed_writer_and_the_in_memory_one_write_the_same_exports(real_build, tmp_path, monkeypatch):
+    """Above MEMORY_WRITE_MAX_BYTES the writer streams chunk by chunk; below it one in-memory store dumps
+    the canonical N-Quads, TriG and JSON-LD: the two give the same files (TriG, JSON-LD and the ontology's
+    Turtle term for term, blank nodes aside, as their order and labels are the writer's own)."""
+    root, result = real_build
+    lines = Lines.of(result.mapped)
+    lines.inferred = nt_lines(result.inferred)
+    ontology = root / "ontology" / "pmkg.ttl"
+    made = {}
+    for label, limit in (("memory", 1 << 40), ("streamed", 0)):
+        monkeypatch.setattr(st, "MEMORY_WRITE_MAX_BYTES", limit)
+        made[label] = tmp_path / label
+        st.write_dist(made[label], lines.nquad_graphs(), ontology, {"summary": {}})
+    memory, streamed = made["memory"], made["streamed"]
+    for name in ("pmkg.nt", "pmkg.ttl"):
+        assert (memory / name).read_bytes() == (streamed / name).read_bytes(), name
+    nq = [(d / "pmkg.nq").read_text(encoding="utf-8") for d in (memory, streamed)]
+    assert _ground_lines(nq[0]) == _ground_lines(nq[1]) and nq[0].count("_:") == nq[1].count("_:")
+    for name, fmt in (("pmkg.trig", ox.RdfFormat.TRIG), ("pmkg.jsonld", ox.RdfFormat.JSON_LD),
+                      ("ontology.ttl", ox.RdfFormat.TURTLE)):
+        a, b = (list(ox.parse(path=str(d / name), format=fmt)) for d in (memory, streamed))
+        assert len(a) == len(b) and _ground(a) == _ground(b), name
+    stores = [set(ox.Store.read_only(str(d / "store"))) for d in (memory, streamed)]
+    assert len(stores[0]) == len(stores[1]) and _ground(stores[0]) == _ground(stores[1])

@@ -187,10 +187,11 @@ def _canonical_chunks(nquads: Path, ontology: Path) -> Iterator[bytes]:
         yield "".join(f"{q} .\n" for q in memory).encode("utf-8")
 
 
-def _write_exports(folder: Path, canonical: Path) -> None:
+def _write_exports(folder: Path, canonical: Path, memory: ox.Store | None = None) -> None:
     """Every file export from ``canonical`` (the curated data and ontology as the store holds them),
     streamed: N-Quads and N-Triples sorted by :func:`write_sorted`, Turtle from the N-Triples file,
-    TriG and JSON-LD re-serialised from ``canonical``."""
+    TriG and JSON-LD re-serialised from ``canonical`` - or dumped by ``memory``, an in-memory store
+    holding just those quads with the same blank nodes."""
     from pmkg.namespaces import ONTOLOGY_GRAPH
 
     onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
@@ -200,12 +201,18 @@ def _write_exports(folder: Path, canonical: Path) -> None:
                  folder / "pmkg.nt", unique=True)
     ox.serialize(ox.parse(path=str(folder / "pmkg.nt"), format=ox.RdfFormat.N_TRIPLES), str(folder / "pmkg.ttl"),
                  format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    ontology_prefixes = {**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#",
+                         "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+    datasets = (("pmkg.trig", ox.RdfFormat.TRIG, PREFIXES), ("pmkg.jsonld", ox.RdfFormat.JSON_LD, None))
+    if memory is not None:
+        memory.dump(str(folder / "ontology.ttl"), format=ox.RdfFormat.TURTLE, from_graph=onto,
+                    prefixes=ontology_prefixes)
+        for name, fmt, prefixes in datasets:
+            memory.dump(str(folder / name), format=fmt, prefixes=prefixes)
+        return
     ontology = (q.triple for q in ox.parse(path=str(canonical), format=ox.RdfFormat.N_QUADS) if q.graph_name == onto)
-    ox.serialize(ontology, str(folder / "ontology.ttl"), format=ox.RdfFormat.TURTLE,
-                 prefixes={**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#",
-                           "rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
-    for name, fmt, prefixes in (("pmkg.trig", ox.RdfFormat.TRIG, PREFIXES),
-                                ("pmkg.jsonld", ox.RdfFormat.JSON_LD, None)):
+    ox.serialize(ontology, str(folder / "ontology.ttl"), format=ox.RdfFormat.TURTLE, prefixes=ontology_prefixes)
+    for name, fmt, prefixes in datasets:
         ox.serialize(ox.parse(path=str(canonical), format=ox.RdfFormat.N_QUADS), str(folder / name), format=fmt,
                      prefixes=prefixes)
 
@@ -292,20 +299,44 @@ def _write_outputs(dist: Path, tmp: Path, graphs: Iterable[tuple[str, Iterable[s
     return changes
 
 
+MEMORY_WRITE_MAX_BYTES = 64 << 20  # curated N-Quads up to this size are written through one in-memory store
+
+
 def _write_all(folder: Path, nquads: Path, ontology: Path, imports: Path | None) -> None:
+    """The store and every export.  A small graph (:data:`MEMORY_WRITE_MAX_BYTES`, the curated one by
+    far) goes through one in-memory store, whose native dumps give the canonical N-Quads, TriG and
+    JSON-LD without a quad crossing into Python; a larger one is streamed chunk by chunk
+    (:func:`_canonical_chunks`).  Both give the same exports (tests/test_build_streaming.py)."""
     canonical = folder / ".canonical.nq"
     store = ox.Store(str(folder / STORE_DIR))
-    with canonical.open("wb") as out:
-        for chunk in _canonical_chunks(nquads, ontology):
-            out.write(chunk)
-            store.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)  # the same blank nodes as the exports
-    _write_exports(folder, canonical)
+    if nquads.stat().st_size <= MEMORY_WRITE_MAX_BYTES:
+        memory = _memory_store(nquads, ontology)
+        memory.dump(str(canonical), format=ox.RdfFormat.N_QUADS)
+        bulk_load_file(store, canonical)  # the same blank nodes as the exports
+        _write_exports(folder, canonical, memory)
+        del memory
+    else:
+        with canonical.open("wb") as out:
+            for chunk in _canonical_chunks(nquads, ontology):
+                out.write(chunk)
+                store.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)  # the same blank nodes as the exports
+        _write_exports(folder, canonical)
     canonical.unlink()
     for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
         bulk_load_file(store, extra)
     store.flush()
     del store  # closes it (a Store is in no reference cycle)
     gc.collect()
+
+
+def _memory_store(nquads: Path, ontology: Path) -> ox.Store:
+    """The curated N-Quads and the ontology (into its named graph) in one in-memory store."""
+    from pmkg.namespaces import ONTOLOGY_GRAPH
+
+    memory = ox.Store()
+    memory.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    memory.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(ONTOLOGY_GRAPH)))
+    return memory
 
 
 def read_cache(dist: Path, name: str, key: str) -> dict | None:
