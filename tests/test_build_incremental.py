@@ -174,3 +174,46 @@ def test_build_result_keeps_the_inferred_graph_parts_apart(sink_build):
     s = result.summary
     assert (s["inferred_types"], s["materialised"], s["partner_evidence"]) == (
         len(result.types), len(result.materialised), len(result.evidence))
+
+
+def _hood(ontology: Graph, triples: list, shapes: Graph) -> Neighbourhoods:
+    hood = Neighbourhoods(reach(shapes))
+    onto = list(ontology)
+    hood.add(zip(onto, nt_lines(onto), strict=True))
+    hood.add(zip(triples, nt_lines(triples), strict=True))
+    return hood
+
+
+def test_the_reification_is_in_no_neighbourhood_of_the_curated_shapes(sink_build):
+    """The build leaves the reification out of SHACL's index when provenance_in_reach says it is in no
+    neighbourhood: with it and without it, the focus nodes and every node's digest are the same."""
+    from pmkg.shacl_nodes import provenance_in_reach
+
+    root, result = sink_build
+    ontology = Graph().parse(root / "ontology" / "pmkg.ttl", format="turtle")
+    shapes = load_shapes(root / "ontology" / "shapes.ttl")
+    data = [*(t for ts in result.mapped.graphs.values() for t in ts), *result.types]
+    provenance = [t for ts in result.mapped.provenance.values() for t in ts]
+    without, with_it = _hood(ontology, data, shapes), _hood(ontology, [*data, *provenance], shapes)
+    assert not provenance_in_reach(without)
+    assert without.targets() == with_it.targets()
+    assert {n: without.digest(n) for n in without.targets()} == {n: with_it.digest(n) for n in with_it.targets()}
+
+
+@pytest.mark.parametrize("shape", [
+    "<urn:s> a sh:NodeShape ; sh:targetClass rdf:Statement ; sh:property [ sh:path rdf:subject ; sh:minCount 1 ] .",
+    "<urn:s> a sh:NodeShape ; sh:targetSubjectsOf pm:citation ; sh:property [ sh:path pm:citation ; sh:maxCount 1 ] .",
+    "<urn:s> a sh:NodeShape ; sh:targetClass pm:Actor ; "
+    "sh:property [ sh:path [ sh:inversePath rdf:subject ] ; sh:minCount 1 ] ."])
+def test_shapes_that_read_the_reification_get_it(sink_build, shape):
+    """A shape on rdf:Statement, on the subjects of a reification predicate, or following one backwards:
+    the reification then goes into SHACL's index."""
+    from pmkg.shacl_nodes import provenance_in_reach
+
+    root, result = sink_build
+    shapes = load_shapes(root / "ontology" / "shapes.ttl")
+    shapes.parse(data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix pm: <https://w3id.org/pmkg/ontology#> . "
+                      f"@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . {shape}", format="turtle")
+    ontology = Graph().parse(root / "ontology" / "pmkg.ttl", format="turtle")
+    data = [t for ts in result.mapped.graphs.values() for t in ts]
+    assert provenance_in_reach(_hood(ontology, data, shapes))

@@ -150,3 +150,43 @@ def test_the_streamed_writer_and_the_in_memory_one_write_the_same_exports(real_b
         assert len(a) == len(b) and _ground(a) == _ground(b), name
     stores = [set(ox.Store.read_only(str(d / "store"))) for d in (memory, streamed)]
     assert len(stores[0]) == len(stores[1]) and _ground(stores[0]) == _ground(stores[1])
+
+
+def test_spilled_reification_lines_are_the_in_memory_ones(real_build, monkeypatch):
+    """Above SPILL_PROVENANCE_LINES the reification's lines go to a temp file: each graph's lines, the
+    union used for keys and counts, and what the writer is handed are those of the in-memory lists."""
+    from pmkg import pipeline
+
+    _root, result = real_build
+    kept = Lines.of(result.mapped)
+    monkeypatch.setattr(pipeline, "SPILL_PROVENANCE_LINES", 0)
+    spilled = Lines.of(result.mapped)
+    assert spilled.provenance_all is not None and kept.provenance_all is None
+    assert {g: list(ls) for g, ls in spilled.provenance.items()} == kept.provenance
+    assert {g: len(ls) for g, ls in spilled.provenance.items()} == {g: len(ls) for g, ls in kept.provenance.items()}
+    assert list(unique_sorted(spilled.all())) == list(unique_sorted(kept.all()))
+    assert [(g, list(ls)) for g, ls in spilled.nquad_graphs()] == kept.nquad_graphs()
+    folder = spilled.provenance_all.path.parent
+    del spilled
+    import gc
+    gc.collect()
+    assert not folder.exists()  # the temp file goes with its Lines
+
+
+def test_the_reification_made_on_demand_is_what_the_mapper_reified(real_build):
+    """Mapped keeps (triple, citation) pairs; each gives one rdf:Statement with its five triples."""
+    from rdflib import RDF
+
+    from pmkg.namespaces import PM
+
+    _root, result = real_build
+    mapped = result.mapped
+    for graph, entries in mapped.reified.items():
+        triples = mapped.provenance_triples(graph)
+        by_statement: dict = {}
+        for s, p, o in triples:
+            by_statement.setdefault(s, {})[p] = o
+        assert len(triples) == 5 * len(by_statement)
+        made = {(d[RDF.subject], d[RDF.predicate], d[RDF.object], d[PM.citation]) for d in by_statement.values()
+                if d[RDF.type] == RDF.Statement}
+        assert made == {(*t, cite) for t, cite in entries}

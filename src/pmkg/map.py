@@ -104,12 +104,23 @@ class Origin:
     field_lines: dict[str, int]
 
 
+def reification(triple: Triple, cite: URIRef) -> list[Triple]:
+    """The rdf:Statement of ``triple`` tied to its citation ``cite``: five triples about a hashed IRI."""
+    stmt = hashed_iri("statement", *(x.n3() for x in triple), str(cite))
+    return [(stmt, RDF.type, RDF.Statement), (stmt, RDF.subject, triple[0]), (stmt, RDF.predicate, triple[1]),
+            (stmt, RDF.object, triple[2]), (stmt, PM.citation, cite)]
+
+
 @dataclass
 class Mapped:
-    """The mapped data: quads by graph, reification kept apart, origins for errors."""
+    """The mapped data: quads by graph, reification kept apart, origins for errors.
+
+    The reification (three quarters of the triples) is held as (triple, citation) pairs, ``reified``,
+    and its triples are made on demand (:meth:`provenance_triples`): at 100x the curated graph the
+    rdflib triples of every rdf:Statement held ~1 GB more for the whole build."""
 
     graphs: dict[URIRef, set[Triple]] = field(default_factory=dict)
-    provenance: dict[URIRef, set[Triple]] = field(default_factory=dict)
+    reified: dict[URIRef, set[tuple[Triple, URIRef]]] = field(default_factory=dict)
     origins: dict[URIRef, Origin] = field(default_factory=dict)
     triple_origins: dict[Triple, Origin] = field(default_factory=dict)
 
@@ -117,15 +128,25 @@ class Mapped:
         self.graphs.setdefault(graph, set()).add(triple)
         self.triple_origins.setdefault(triple, origin)
 
-    def add_provenance(self, graph: URIRef, triple: Triple) -> None:
-        self.provenance.setdefault(graph, set()).add(triple)
+    def add_reified(self, graph: URIRef, triple: Triple, cite: URIRef) -> None:
+        self.reified.setdefault(graph, set()).add((triple, cite))
+
+    def provenance_triples(self, graph: URIRef) -> set[Triple]:
+        """The reification triples of ``graph`` (each once)."""
+        return {pt for t, cite in self.reified.get(graph, ()) for pt in reification(t, cite)}
+
+    @property
+    def provenance(self) -> dict[URIRef, set[Triple]]:
+        """The reification triples by graph, made anew at each call (the build reads them graph by graph)."""
+        return {g: self.provenance_triples(g) for g in self.reified}
 
     def quads(self, with_provenance: bool = True) -> Iterable[tuple[URIRef, URIRef, URIRef | Literal, URIRef]]:
-        parts = [self.graphs] + ([self.provenance] if with_provenance else [])
-        for part in parts:
-            for g, triples in part.items():
-                for t in triples:
-                    yield (*t, g)
+        for g, triples in self.graphs.items():
+            for t in triples:
+                yield (*t, g)
+        for g in self.reified if with_provenance else ():
+            for t in self.provenance_triples(g):
+                yield (*t, g)
 
 
 class Mapper:
@@ -162,10 +183,7 @@ class Mapper:
         for t in triples:
             if asserted:
                 self.out.add(graph, t, origin)
-            stmt = hashed_iri("statement", *(x.n3() for x in t), str(cite))
-            for pt in ((stmt, RDF.type, RDF.Statement), (stmt, RDF.subject, t[0]),
-                       (stmt, RDF.predicate, t[1]), (stmt, RDF.object, t[2]), (stmt, PM.citation, cite)):
-                self.out.add_provenance(graph, pt)
+            self.out.add_reified(graph, t, cite)
         return cite
 
     def facts_triples(self, subj: URIRef, facts: s.Facts, kind: str) -> list[Triple]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import heapq
+import os
 import threading
 import time
 from collections import Counter
@@ -142,42 +143,124 @@ def _summary(kg: KG, mapped: Mapped, lines: Lines, parts: tuple[set, set, set], 
             "partner_evidence": len(evidence), "warnings": len(warnings)}
 
 
+SPILL_PROVENANCE_LINES = 400_000  # above this many reification lines, Lines keeps them in a temp file
+PROVENANCE_PREDICATES = frozenset({"http://www.w3.org/1999/02/22-rdf-syntax-ns#subject",
+                                   "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate",
+                                   "http://www.w3.org/1999/02/22-rdf-syntax-ns#object",
+                                   "https://w3id.org/pmkg/ontology#citation", RDF_TYPE})
+RDF_STATEMENT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Sorted N-Triples lines kept in a file (``size`` bytes from ``offset``, one line each): iterated
+    again and again like the list it stands for, never held whole."""
+
+    path: Path
+    offset: int
+    size: int
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[str]:
+        if not self.size:
+            return
+        remaining = self.size
+        with self.path.open("rb") as fh:
+            fh.seek(self.offset)
+            for raw in fh:
+                yield raw[:-1].decode("utf-8")
+                remaining -= len(raw)
+                if remaining <= 0:
+                    return
+
+
 @dataclass
 class Lines:
-    """The N-Triples text of every triple, computed once: for the cache keys, the summary and dist/."""
+    """The N-Triples text of every triple, computed once: for the cache keys, the summary and dist/.
+
+    The reification's lines (``provenance``, sorted, by graph) are lists, or - above
+    :data:`SPILL_PROVENANCE_LINES` - :class:`Segment` s of a temp file, with ``provenance_all``
+    the sorted, de-duplicated union of them all (for keys and counts); their triples are made again
+    from ``mapped`` only where a stage reads them (:meth:`provenance_pairs`)."""
 
     graphs: dict[URIRef, list[str]]
-    provenance: dict[URIRef, list[str]]
+    provenance: dict[URIRef, list[str] | Segment]
     inferred: list[str] = field(default_factory=list)
     blank: bool = False  # some triple has a blank node: no stable key
     pairs: dict[URIRef, tuple[list[Triple], list[str]]] = field(default_factory=dict)  # data graphs, unsorted
-    provenance_pairs: dict[URIRef, tuple[list[Triple], list[str]]] = field(default_factory=dict)
+    mapped: Mapped | None = None
+    provenance_all: Segment | None = None
 
     @classmethod
     def of(cls, mapped: Mapped) -> Lines:
         from rdflib import BNode
 
         from pmkg.store import nt_lines
-        blank = any(isinstance(t, BNode) for part in (mapped.graphs, mapped.provenance) for ts in part.values()
-                    for triple in ts for t in (triple[0], triple[2]))
+        blank = any(isinstance(t, BNode) for part in (mapped.graphs.values(), (
+            {t for t, _cite in entries} for entries in mapped.reified.values()))
+            for ts in part for triple in ts for t in (triple[0], triple[2]))
         pairs = {g: (list(ts), nt_lines(ts)) for g, ts in mapped.graphs.items()}
-        provenance = {g: (list(ts), nt_lines(ts)) for g, ts in mapped.provenance.items()}
-        return cls({g: sorted(ls) for g, (_ts, ls) in pairs.items()},  # sorted: sets have no order
-                   {g: sorted(ls) for g, (_ts, ls) in provenance.items()}, blank=blank, pairs=pairs,
-                   provenance_pairs=provenance)
+        lines = cls({g: sorted(ls) for g, (_ts, ls) in pairs.items()}, {}, blank=blank, pairs=pairs,  # sorted: sets
+                    mapped=mapped)
+        each = ((g, sorted(nt_lines(mapped.provenance_triples(g)))) for g in mapped.reified)
+        if 5 * sum(map(len, mapped.reified.values())) <= SPILL_PROVENANCE_LINES:
+            lines.provenance = dict(each)
+        else:
+            lines._spill(each)
+        return lines
+
+    def _spill(self, graphs: Iterable[tuple[URIRef, list[str]]]) -> None:
+        """Write each graph's sorted reification lines to a temp file (removed with this object), then
+        their sorted union to another."""
+        import shutil
+        import tempfile
+        import weakref
+
+        from pmkg.store import write_sorted
+        folder = Path(tempfile.mkdtemp(prefix=f"pmkg-lines-{os.getpid()}-"))
+        weakref.finalize(self, shutil.rmtree, folder, True)
+        path = folder / "by-graph.nt"
+        with path.open("wb") as out:
+            for g, graph_lines in graphs:
+                data = "".join(f"{line}\n" for line in graph_lines).encode("utf-8")
+                self.provenance[g] = Segment(path, out.tell(), len(data), len(graph_lines))
+                out.write(data)
+        union = folder / "all.nt"
+        write_sorted((f"{line}\n" for segment in self.provenance.values() for line in segment), union, unique=True)
+        self.provenance_all = Segment(union, 0, union.stat().st_size, sum(1 for _ in union.open("rb")))
+
+    def data_pairs(self) -> Iterable[tuple[Triple, str]]:
+        """Every curated data triple with its N-Triples line."""
+        for ts, ls in self.pairs.values():
+            yield from zip(ts, ls, strict=True)
+
+    def provenance_pairs(self) -> Iterable[tuple[Triple, str]]:
+        """Every reification triple with its line, made again from the mapped records graph by graph."""
+        from pmkg.store import nt_lines
+        for g in self.mapped.reified if self.mapped else ():
+            ts = list(self.mapped.provenance_triples(g))
+            yield from zip(ts, nt_lines(ts), strict=True)
 
     def all_pairs(self) -> Iterable[tuple[Triple, str]]:
         """Every curated triple (data and provenance) with its N-Triples line."""
-        for ts, ls in (*self.pairs.values(), *self.provenance_pairs.values()):
-            yield from zip(ts, ls, strict=True)
+        yield from self.data_pairs()
+        yield from self.provenance_pairs()
 
     def data(self) -> list[list[str]]:
         return list(self.graphs.values())
 
-    def all(self) -> list[list[str]]:
-        return [*self.graphs.values(), *self.provenance.values(), self.inferred]
+    def curated(self) -> list[list[str] | Segment]:
+        """The groups of lines of every curated triple, data and provenance (sorted groups)."""
+        reified = [self.provenance_all] if self.provenance_all else list(self.provenance.values())
+        return [*self.graphs.values(), *reified]
 
-    def nquad_graphs(self) -> list[tuple[URIRef, list[str]]]:
+    def all(self) -> list[list[str] | Segment]:
+        return [*self.curated(), self.inferred]
+
+    def nquad_graphs(self) -> list[tuple[URIRef, list[str] | Segment]]:
         """(graph, sorted N-Triples lines) of every graph the build writes, the inferred one last."""
         from pmkg.namespaces import INFERRED_GRAPH
         return [*self.graphs.items(), *self.provenance.items(), (INFERRED_GRAPH, sorted(self.inferred))]
@@ -210,7 +293,7 @@ def unique_sorted(groups: Iterable[list[str]]) -> Iterator[str]:
     """The lines of all ``groups``, sorted, each once: a merge of the sorted groups, so no set of every
     line is built (at 100x the curated graph that set alone was ~0.5 GB)."""
     previous = None
-    for line in heapq.merge(*(sorted(group) for group in groups)):
+    for line in heapq.merge(*(group if isinstance(group, Segment) else sorted(group) for group in groups)):
         if line != previous:
             yield line
         previous = line
@@ -260,6 +343,16 @@ def materialise_input(triples: list[Triple]) -> list[Triple]:
     return [t for t in triples if t[1] in READS and (not str.__eq__(t[1], RDF_TYPE) or t[0] in places)]
 
 
+def _reads_provenance() -> bool:
+    """Whether materialise or the partner evidence reads a triple of the reification: a predicate of it
+    (``rdf:type`` aside), or ``rdf:type rdf:Statement``; when neither does, the build hands them the
+    data triples alone (at 100x the curated graph the reification is 5.5M triples)."""
+    from pmkg.materialise import READS as MATERIALISE
+    from pmkg.similarity import READS as SIMILARITY
+    reads = {str(p) for p in (*MATERIALISE, *SIMILARITY)}
+    return bool(reads & (PROVENANCE_PREDICATES - {RDF_TYPE})) or RDF_STATEMENT in reads
+
+
 def _in_thread(func: Callable[[], Any]) -> Callable[[], Any]:
     """Start ``func`` in a daemon thread (Ctrl-C need not wait for it); return a function that waits
     for its value or raises its error."""
@@ -295,7 +388,7 @@ def _validate_cached(paths: Paths, ontology: Callable[[], Graph], data: list[Tri
     type_list = sorted(types)
     type_lines = nt_lines(type_list)
     key = None if lines.blank else triples_key(f"pyshacl {version('pyshacl')}", [paths.shapes, paths.ontology],
-                                               [*lines.graphs.values(), *lines.provenance.values(), type_lines])
+                                               [*lines.curated(), type_lines])
     hit = read_cache(paths.dist, "validate", key) if key else None
     nodes_key = triples_key(f"pyshacl {version('pyshacl')} by node", [paths.shapes, paths.ontology], [])
     if hit is not None:
@@ -317,21 +410,23 @@ def _validate_fresh(paths: Paths, ontology: Callable[[], Graph], data: list[Trip
     unchanged; the whole graph at once when the shapes read further than a neighbourhood."""
     from rdflib import Graph, URIRef
 
-    from pmkg.shacl_nodes import Neighbourhoods, reach, validate_nodes
+    from pmkg.shacl_nodes import Neighbourhoods, provenance_in_reach, reach, validate_nodes
     from pmkg.store import nt_lines, read_cache
     from pmkg.validate import load_shapes, shacl_results
     shapes = load_shapes(paths.shapes)
     scope = None if lines.blank else reach(shapes)
     if scope is None:
         graph = Graph()
-        for t in (*ontology(), *data):
+        for t in (*ontology(), *data, *(t for t, _line in lines.provenance_pairs())):
             graph.add(t)
         return shacl_results(graph, shapes)
     onto = list(ontology())
     hood = Neighbourhoods(scope)
     hood.add(zip(onto, nt_lines(onto), strict=True))
-    hood.add(lines.all_pairs())
+    hood.add(lines.data_pairs())
     hood.add(type_pairs)
+    if provenance_in_reach(hood):
+        hood.add(lines.provenance_pairs())
     entry = cache.get("validate-nodes") or read_cache(paths.dist, "validate-nodes", nodes_key) or {}
     previous = entry.get("nodes", {})
     targets = hood.targets()
@@ -394,7 +489,10 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     ontology = functools.cache(lambda: Graph().parse(paths.ontology, format="turtle"))  # parsed only if needed
     mapped = timed("map", map_kg, kg)
     lines = Lines.of(mapped)
-    asserted = [t for part in (mapped.graphs, mapped.provenance) for ts in part.values() for t in ts]
+    asserted = [t for ts in mapped.graphs.values() for t in ts]
+    if _reads_provenance():  # else the reification is left out of what materialise and similarity read
+        asserted += [t for t, _line in lines.provenance_pairs()]
+    size = len(asserted) + sum(map(len, lines.provenance.values())) * (not _reads_provenance())
     # facts many queries need (a thing's places and region), from the asserted graph and the ontology
     facts = timed("materialise", materialise, materialise_input([*ontology(), *asserted]))
 
@@ -419,9 +517,9 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
         predicted = rdfs_types(graph, mapped)
         hermit_data = [t for t, _line in given]
         del given
-        if len(asserted) > PARALLEL_MAX_TRIPLES:  # both tools' copies of a big graph at once: memory
+        if size > PARALLEL_MAX_TRIPLES:  # both tools' copies of a big graph at once: memory
             predicted = timed("reason", reason, graph, mapped, hermit_data)[0]
-        wait = _in_thread(lambda: predicted if len(asserted) > PARALLEL_MAX_TRIPLES
+        wait = _in_thread(lambda: predicted if size > PARALLEL_MAX_TRIPLES
                           else timed("reason", reason, graph, mapped, hermit_data)[0])
         report, hit, evidence = checked(predicted)
         note("reason")

@@ -126,6 +126,13 @@ class Neighbourhoods:
     def targets(self) -> list[Node]:
         """Every focus node of the shapes: an instance of a target class (or of a subclass of one,
         as the ontology or data says), or a subject of a target predicate."""
+        classes = self.target_classes()
+        subjects_of = self.reach.subjects_of
+        return [node for node, pairs in self.out.items()
+                if any((p == RDF.type and o in classes) or p in subjects_of for (_s, p, o), _l in pairs)]
+
+    def target_classes(self) -> set[Node]:
+        """The target classes and every subclass of one (by the triples added so far)."""
         below: dict[Node, set[Node]] = defaultdict(set)
         for pairs in self.out.values():
             for (s, p, o), _line in pairs:
@@ -137,9 +144,22 @@ class Neighbourhoods:
                 if sub not in classes:
                     classes.add(sub)
                     todo.append(sub)
-        subjects_of = self.reach.subjects_of
-        return [node for node, pairs in self.out.items()
-                if any((p == RDF.type and o in classes) or p in subjects_of for (_s, p, o), _l in pairs)]
+        return classes
+
+
+REIFICATION = frozenset({RDF.subject, RDF.predicate, RDF.object, URIRef("https://w3id.org/pmkg/ontology#citation")})
+
+
+def provenance_in_reach(hood: Neighbourhoods) -> bool:
+    """Whether a reification triple (``s rdf:type rdf:Statement``, ``s rdf:subject x`` …, ``s
+    pm:citation c``, where ``s`` is a statement IRI no triple points at) can be in a focus node's
+    neighbourhood: only when ``rdf:Statement`` is (a subclass of) a target class, or a shape
+    targets the subjects of, or follows backwards, one of its predicates.  ``hood`` holds the
+    ontology and the data (their subclass triples); when this is False, the digests and results are
+    the same without the reification, which the build then leaves out of the index."""
+    predicates = REIFICATION | {RDF.type}
+    return (RDF.Statement in hood.target_classes() or bool(predicates & hood.reach.subjects_of)
+            or bool(predicates & hood.reach.inverse))
 
 
 def _near_first(hood: Neighbourhoods, nodes: list[Node]) -> Iterator[Node]:
