@@ -217,3 +217,18 @@ def test_shapes_that_read_the_reification_get_it(sink_build, shape):
     ontology = Graph().parse(root / "ontology" / "pmkg.ttl", format="turtle")
     data = [t for ts in result.mapped.graphs.values() for t in ts]
     assert provenance_in_reach(_hood(ontology, data, shapes))
+
+
+def test_hermit_out_of_heap_is_run_again_with_a_larger_heap(sink_build, tmp_path, monkeypatch):
+    """PMKG_HERMIT_XMX_MB too small for the input: Java runs out of heap, and the reasoner is run again
+    with twice the heap until it fits (up to MAX_RETRY_HEAP_MB), giving the same answer."""
+    from pmkg import reason as r
+
+    root, result = sink_build
+    ontology = Graph().parse(root / "ontology" / "pmkg.ttl", format="turtle")
+    data = [t for ts in result.mapped.graphs.values() for t in ts]
+    path = tmp_path / "input.nt"
+    path.write_text("".join(r.hermit_lines(ontology, data)), encoding="utf-8")
+    assert r._out_of_memory(r._run_java(path, len(data), 4))
+    monkeypatch.setenv(r.HEAP_ENV, "4")
+    assert r.reason(ontology, result.mapped, data)[0] == result.types
