@@ -74,7 +74,7 @@ class BuildResult:
     HermiT's types (``types``), the materialised place and topic facts (``materialised``) and the partner
     evidence (``evidence``); ``inferred`` is their union."""
 
-    kg: KG
+    kg: KG | None  # None: the records are let go once mapped (at 100x the curated graph ~0.4 GB)
     mapped: Mapped
     types: set  # HermiT's inferred rdf:type triples (empty with --no-reason)
     materialised: set  # pm:withinPlace / pm:region / pm:withinTopic / pm:nameKey (materialise.py)
@@ -122,7 +122,8 @@ def input_fingerprint(paths: Paths) -> str:
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-def _summary(kg: KG, mapped: Mapped, lines: Lines, parts: tuple[set, set, set], warnings: list[Problem]) -> dict:
+def _summary(records: Counter[str], mapped: Mapped, lines: Lines, parts: tuple[set, set, set],
+             warnings: list[Problem]) -> dict:
     """Counts for build.json and the summary; ``parts`` are HermiT's types, the materialised facts
     and the partner evidence, counted apart (``inferred`` is the size of their union)."""
     types, facts, evidence = parts
@@ -135,7 +136,6 @@ def _summary(kg: KG, mapped: Mapped, lines: Lines, parts: tuple[set, set, set], 
     per_source: Counter[str] = Counter()
     for g, graph_lines in (*lines.graphs.items(), *lines.provenance.items()):
         per_source[str(g).rsplit("/", 1)[-1]] += len(graph_lines)
-    records: Counter[str] = Counter(r.kind for r in kg.records)
     return {"records": dict(sorted(records.items())), "classes": dict(sorted(classes.items())),
             "triples_per_source": dict(sorted(per_source.items())),
             "triples": sum(1 for _line in unique_sorted(lines.all())),
@@ -488,6 +488,8 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     kg = timed("load", load_kg, paths.kg)
     ontology = functools.cache(lambda: Graph().parse(paths.ontology, format="turtle"))  # parsed only if needed
     mapped = timed("map", map_kg, kg)
+    records = Counter(r.kind for r in kg.records)
+    del kg  # the records are not needed again: the mapped data keeps where each triple came from
     lines = Lines.of(mapped)
     asserted = [t for ts in mapped.graphs.values() for t in ts]
     if _reads_provenance():  # else the reification is left out of what materialise and similarity read
@@ -537,7 +539,7 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
         raise ValidationFailed(f"{len(report.violations)} SHACL violation(s)", problems=report.violations)
     from pmkg.store import nt_lines
     lines.inferred = nt_lines(inferred)
-    summary = _summary(kg, mapped, lines, (types, facts, evidence), report.warnings)
+    summary = _summary(records, mapped, lines, (types, facts, evidence), report.warnings)
     if not write:
         summary["partner_evidence"] = None  # not computed
     previous = read_manifest(paths.dist)
@@ -551,5 +553,5 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
         triples = timed("write", write_dist, paths.dist, lines.nquad_graphs(), paths.ontology, manifest,
                         paths.imports, cache)
     changes = compare(previous, summary, digests, triples if previous else None)
-    return BuildResult(kg, mapped, types, facts, evidence, report.warnings, timings, summary, changes,
+    return BuildResult(None, mapped, types, facts, evidence, report.warnings, timings, summary, changes,
                        tuple(cached))
