@@ -104,11 +104,15 @@ class Origin:
     field_lines: dict[str, int]
 
 
+_REIFY = (RDF.type, RDF.Statement, RDF.subject, RDF.predicate, RDF.object, PM.citation)  # looked up once
+
+
 def reification(triple: Triple, cite: URIRef) -> list[Triple]:
     """The rdf:Statement of ``triple`` tied to its citation ``cite``: five triples about a hashed IRI."""
+    a, statement, subject, predicate, obj, citation = _REIFY
     stmt = hashed_iri("statement", *(x.n3() for x in triple), str(cite))
-    return [(stmt, RDF.type, RDF.Statement), (stmt, RDF.subject, triple[0]), (stmt, RDF.predicate, triple[1]),
-            (stmt, RDF.object, triple[2]), (stmt, PM.citation, cite)]
+    return [(stmt, a, statement), (stmt, subject, triple[0]), (stmt, predicate, triple[1]),
+            (stmt, obj, triple[2]), (stmt, citation, cite)]
 
 
 @dataclass
