@@ -169,3 +169,67 @@ def test_dist_is_copied_only_when_written_from_the_same_input(tmp_path: Path):
     store = ox.Store.read_only(str(root / "dist" / "store"))
     assert list(store.quads_for_pattern(ox.NamedNode("https://w3id.org/pmkg/id/paper/p1"), None, None))
     assert (root / "dist" / "pmkg.nt").read_bytes() == first  # the file exports hold the curated graph only
+
+
+def _store_quads(dist: Path) -> list[ox.Quad]:
+    store = ox.Store.read_only(str(dist / "store"))
+    quads = list(store)
+    del store
+    return quads
+
+
+def test_an_edit_patches_the_previous_store_into_what_a_whole_load_gives(tmp_path: Path, monkeypatch):
+    """After a one-record edit the store is the previous one with the changed quads applied: the same
+    quads as a store loaded whole from the same input (blank nodes aside, as each load names them)."""
+    from pmkg import store as st
+
+    root = make_project(tmp_path / "proj", FIXTURES / "kitchen_sink")
+    build(Paths(root=root))
+    outcomes: list[bool] = []
+    patch = st._patch_store
+    monkeypatch.setattr(st, "_patch_store", lambda *args: outcomes.append(patch(*args)) or outcomes[-1])
+    (root / "kg" / "zz-new.yaml").write_text(NEW_ACTOR, encoding="utf-8")
+    build(Paths(root=root))
+    assert outcomes == [True]
+    whole = make_project(tmp_path / "whole", FIXTURES / "kitchen_sink")
+    (whole / "kg" / "zz-new.yaml").write_text(NEW_ACTOR, encoding="utf-8")
+    build(Paths(root=whole))
+    patched, expected = _store_quads(root / "dist"), _store_quads(whole / "dist")
+    assert len(patched) == len(expected) and _ground(patched) == _ground(expected)
+    assert _count_blank(patched) == _count_blank(expected) > 0
+    exported = list(ox.parse(path=str(root / "dist" / "pmkg.nq"), format=ox.RdfFormat.N_QUADS))
+    assert len(exported) == len(patched) and _ground(exported) == _ground(patched)
+
+
+def test_a_store_written_since_the_build_is_loaded_whole_not_patched(tmp_path: Path):
+    """A quad put into the store after the build (its files changed) is not carried into the next one:
+    the store is loaded whole from the new input."""
+    from pmkg.store import open_writable
+
+    root = make_project(tmp_path / "proj", FIXTURES / "kitchen_sink")
+    build(Paths(root=root))
+    stray = ox.Quad(ox.NamedNode("urn:stray"), ox.NamedNode("urn:p"), ox.Literal("x"), ox.NamedNode("urn:g"))
+    store = open_writable(root / "dist")
+    store.add(stray)
+    store.flush()
+    del store
+    (root / "kg" / "zz-new.yaml").write_text(NEW_ACTOR, encoding="utf-8")
+    build(Paths(root=root))
+    assert stray not in set(_store_quads(root / "dist"))
+
+
+def test_a_changed_ontology_is_loaded_whole_into_the_store(tmp_path: Path):
+    """The store's ontology graph is kept by a patch only when the ontology file is the one it holds: a
+    new blank node in the ontology reaches the store."""
+    root = make_project(tmp_path / "proj", FIXTURES / "kitchen_sink")
+    build(Paths(root=root))
+    before = _count_blank(_store_quads(root / "dist"))
+    ontology = root / "ontology" / "pmkg.ttl"
+    extra = '\n<https://w3id.org/pmkg/ontology#Actor> <http://www.w3.org/2000/01/rdf-schema#seeAlso> ' \
+            '[ <http://www.w3.org/2000/01/rdf-schema#label> "extra" ] .\n'
+    ontology.write_text(ontology.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    build(Paths(root=root))
+    stored = _store_quads(root / "dist")
+    exported = list(ox.parse(path=str(root / "dist" / "pmkg.nq"), format=ox.RdfFormat.N_QUADS))
+    assert _count_blank(stored) == _count_blank(exported) == before + 2
+    assert _ground(stored) == _ground(exported)

@@ -195,10 +195,13 @@ def _write_exports(folder: Path, canonical: Path, memory: ox.Store | None = None
     from pmkg.namespaces import ONTOLOGY_GRAPH
 
     onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
-    write_sorted(_file_lines(canonical), folder / "pmkg.nq")
     in_onto = f" {onto} .\n"
-    write_sorted((line[: line.rindex(" <")] + " .\n" for line in _file_lines(canonical) if not line.endswith(in_onto)),
-                 folder / "pmkg.nt", unique=True)
+    if memory is not None:  # small: sorted as bytes in memory (UTF-8 bytes sort as code points do)
+        _sort_small(canonical, folder, in_onto.encode())
+    else:
+        write_sorted(_file_lines(canonical), folder / "pmkg.nq")
+        write_sorted((line[: line.rindex(" <")] + " .\n" for line in _file_lines(canonical)
+                      if not line.endswith(in_onto)), folder / "pmkg.nt", unique=True)
     ox.serialize(ox.parse(path=str(folder / "pmkg.nt"), format=ox.RdfFormat.N_TRIPLES), str(folder / "pmkg.ttl"),
                  format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     ontology_prefixes = {**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#",
@@ -215,6 +218,16 @@ def _write_exports(folder: Path, canonical: Path, memory: ox.Store | None = None
     for name, fmt, prefixes in datasets:
         ox.serialize(ox.parse(path=str(canonical), format=ox.RdfFormat.N_QUADS), str(folder / name), format=fmt,
                      prefixes=prefixes)
+
+
+def _sort_small(canonical: Path, folder: Path, in_onto: bytes) -> None:
+    """pmkg.nq and pmkg.nt of a canonical N-Quads file small enough to hold: what :func:`write_sorted`
+    writes (split at "\\n" only, as N-Triples escapes every other line break)."""
+    lines = [line + b"\n" for line in canonical.read_bytes().split(b"\n") if line]
+    lines.sort()
+    (folder / "pmkg.nq").write_bytes(b"".join(lines))
+    triples = {line[: line.rindex(b" <")] + b" .\n" for line in lines if not line.endswith(in_onto)}
+    (folder / "pmkg.nt").write_bytes(b"".join(sorted(triples)))
 
 
 def outputs_key(nquads: Path, ontology: Path, imports: Path | None) -> str:
@@ -286,8 +299,10 @@ def _write_outputs(dist: Path, tmp: Path, graphs: Iterable[tuple[str, Iterable[s
     manifest = {**manifest, "outputs_key": outputs_key(nquads, ontology, imports), "imports": import_states(imports)}
     reused = dist.is_dir() and _reuse(dist, tmp, manifest["outputs_key"])
     if not reused:
-        _write_all(tmp, nquads, ontology, imports)
+        _write_all(tmp, nquads, ontology, imports, dist if dist.is_dir() else None)
     nquads.unlink()
+    manifest["store_state"] = store_state(tmp / STORE_DIR)
+    manifest["store_ontology"] = _sha256(ontology)  # the file its ontology graph holds
     old = dist / "pmkg.nt"
     changes = None if not old.is_file() else (0, 0) if reused else count_changes(old, tmp / "pmkg.nt")
     if cache:
@@ -302,31 +317,114 @@ def _write_outputs(dist: Path, tmp: Path, graphs: Iterable[tuple[str, Iterable[s
 MEMORY_WRITE_MAX_BYTES = 64 << 20  # curated N-Quads up to this size are written through one in-memory store
 
 
-def _write_all(folder: Path, nquads: Path, ontology: Path, imports: Path | None) -> None:
+def _write_all(folder: Path, nquads: Path, ontology: Path, imports: Path | None, dist: Path | None = None) -> None:
     """The store and every export.  A small graph (:data:`MEMORY_WRITE_MAX_BYTES`, the curated one by
     far) goes through one in-memory store, whose native dumps give the canonical N-Quads, TriG and
     JSON-LD without a quad crossing into Python; a larger one is streamed chunk by chunk
-    (:func:`_canonical_chunks`).  Both give the same exports (tests/test_build_streaming.py)."""
+    (:func:`_canonical_chunks`).  Both give the same exports (tests/test_build_streaming.py).  The
+    on-disk store is the previous one with the changed quads applied when :func:`_patch_store` can
+    prove it holds exactly the previous export, else it is loaded whole."""
     canonical = folder / ".canonical.nq"
-    store = ox.Store(str(folder / STORE_DIR))
     if nquads.stat().st_size <= MEMORY_WRITE_MAX_BYTES:
         memory = _memory_store(nquads, ontology)
         memory.dump(str(canonical), format=ox.RdfFormat.N_QUADS)
-        bulk_load_file(store, canonical)  # the same blank nodes as the exports
         _write_exports(folder, canonical, memory)
         del memory
     else:
         with canonical.open("wb") as out:
             for chunk in _canonical_chunks(nquads, ontology):
                 out.write(chunk)
-                store.bulk_load(chunk, format=ox.RdfFormat.N_QUADS)  # the same blank nodes as the exports
         _write_exports(folder, canonical)
+    if not (dist is not None and _patch_store(dist, folder, ontology, imports)):
+        store = ox.Store(str(folder / STORE_DIR))
+        bulk_load_file(store, canonical)  # the same blank nodes as the exports
+        for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
+            bulk_load_file(store, extra)
+        store.flush()
+        del store  # closes it (a Store is in no reference cycle)
     canonical.unlink()
-    for extra in sorted(imports.glob("*.nq")) if imports and imports.is_dir() else []:
-        bulk_load_file(store, extra)
-    store.flush()
-    del store  # closes it (a Store is in no reference cycle)
-    gc.collect()
+
+
+PATCH_MAX_QUADS = 10_000  # above this many changed quads the store is loaded whole (a removal costs ~26 us)
+
+
+def store_state(store: Path) -> list[list]:
+    """Name, size and modification time of every file of an on-disk store (its lock aside): any write
+    to it changes them, opening it read-only does not."""
+    return sorted([f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in store.iterdir()
+                  if f.is_file() and f.name != "LOCK")
+
+
+def _patch_store(dist: Path, folder: Path, ontology: Path, imports: Path | None) -> bool:
+    """Make ``folder``'s store as a copy of ``dist``'s with the quads of the new ``pmkg.nq`` not in the
+    old one added and the reverse removed - only when that store is provably the old ``pmkg.nq``: no
+    import holds a graph (their quads can share the registries' graphs with the curated ones), its files
+    are as the build that wrote it left them (``store_state`` in the manifest), every quad to remove is
+    in it and none to add is.  The ontology's blank nodes are named anew by every parse (and by the bulk
+    loader): its graph is kept as the store has it when the ontology file is the one it was loaded
+    from (``store_ontology``), else the store is loaded whole.  False (nothing left behind) when any
+    of that fails."""
+    from pmkg.namespaces import ONTOLOGY_GRAPH
+
+    previous = read_manifest(dist) or {}
+    old_store, old_nq = dist / STORE_DIR, dist / "pmkg.nq"
+    if (import_states(imports) or previous.get("imports") or not old_nq.is_file() or not old_store.is_dir()
+            or previous.get("store_ontology") != _sha256(ontology)
+            or previous.get("store_state") != store_state(old_store)):
+        return False
+    removed, added = _changed_lines(old_nq, folder / "pmkg.nq")
+    if removed is None or len(removed) + len(added) > PATCH_MAX_QUADS:
+        return False
+    in_ontology = f" <{ONTOLOGY_GRAPH}> .\n".encode()
+    blank = [line for line in (*removed, *added) if b"_:" in line]
+    if not all(line.endswith(in_ontology) for line in blank):
+        return False
+    return _apply(old_store, folder / STORE_DIR, [x for x in removed if b"_:" not in x],
+                  [x for x in added if b"_:" not in x])
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _apply(old_store: Path, new_store: Path, removed: list[bytes], added: list[bytes]) -> bool:
+    """Copy ``old_store`` to ``new_store`` and remove / add those N-Quads lines, if every one to remove is
+    in it and none to add is (else remove the copy)."""
+    shutil.copytree(old_store, new_store, ignore=shutil.ignore_patterns("LOCK"))
+    store = ox.Store(str(new_store))
+    fmt = ox.RdfFormat.N_QUADS
+    gone, new = list(ox.parse(b"".join(removed), format=fmt)), list(ox.parse(b"".join(added), format=fmt))
+    fits = all(q in store for q in gone) and not any(q in store for q in new)
+    if fits:
+        for q in gone:
+            store.remove(q)
+        store.extend(new)
+        store.flush()
+    del store  # closes it
+    if not fits:
+        shutil.rmtree(new_store)
+    return fits
+
+
+def _changed_lines(old: Path, new: Path) -> tuple[list[bytes] | None, list[bytes]]:
+    """(lines of sorted ``old`` not in sorted ``new``, and the reverse), read side by side; (None, [])
+    as soon as more than :data:`PATCH_MAX_QUADS` differ."""
+    removed: list[bytes] = []
+    added: list[bytes] = []
+    with old.open("rb") as a, new.open("rb") as b:
+        x, y = a.readline(), b.readline()
+        while x or y:
+            if x and (not y or x < y):
+                removed.append(x)
+                x = a.readline()
+            elif y and (not x or y < x):
+                added.append(y)
+                y = b.readline()
+            else:
+                x, y = a.readline(), b.readline()
+            if len(removed) + len(added) > PATCH_MAX_QUADS:
+                return None, []
+    return removed, added
 
 
 def _memory_store(nquads: Path, ontology: Path) -> ox.Store:
