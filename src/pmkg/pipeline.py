@@ -353,6 +353,17 @@ def _reads_provenance() -> bool:
     return bool(reads & (PROVENANCE_PREDICATES - {RDF_TYPE})) or RDF_STATEMENT in reads
 
 
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing elsewhere):
+    the in-memory stores of the stages before (Rust allocations) are freed but stay resident."""
+    import contextlib
+    import ctypes
+    import gc
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _in_thread(func: Callable[[], Any]) -> Callable[[], Any]:
     """Start ``func`` in a daemon thread (Ctrl-C need not wait for it); return a function that waits
     for its value or raises its error."""
@@ -520,6 +531,7 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
         hermit_data = [t for t, _line in given]
         del given
         if size > PARALLEL_MAX_TRIPLES:  # both tools' copies of a big graph at once: memory
+            release_free_memory()  # what materialise's store held, before Java takes its heap
             predicted = timed("reason", reason, graph, mapped, hermit_data)[0]
         wait = _in_thread(lambda: predicted if size > PARALLEL_MAX_TRIPLES
                           else timed("reason", reason, graph, mapped, hermit_data)[0])
