@@ -12,6 +12,7 @@ class PM(DefinedNamespace):
     Action: URIRef
     ActionArea: URIRef
     Actor: URIRef
+    ActorSummary: URIRef
     AffiliationProfile: URIRef
     AgendaItem: URIRef
     Barrier: URIRef
@@ -74,6 +75,7 @@ class PM(DefinedNamespace):
     ResearchAndTechnologyOrganisation: URIRef
     ResearchInstitute: URIRef
     Responsibility: URIRef
+    RollUpSummary: URIRef
     SmallMediumEnterprise: URIRef
     SourceDocument: URIRef
     Strategy: URIRef
@@ -171,6 +173,7 @@ class PM(DefinedNamespace):
     renaming: URIRef
     responsible: URIRef
     role: URIRef
+    rollUpUnit: URIRef
     rorId: URIRef
     sample: URIRef
     scheme: URIRef
@@ -188,6 +191,7 @@ class PM(DefinedNamespace):
     succession: URIRef
     successionKind: URIRef
     successor: URIRef
+    summaryActor: URIRef
     summaryAffiliationStrings: URIRef
     summaryFunderStrings: URIRef
     summaryPapers: URIRef

@@ -28,6 +28,7 @@ from pmkg.importers.model import Malformed, Paper, Parsed
 from pmkg.importers.openalex import parse_openalex
 from pmkg.importers.resolve import Resolver, load_curated
 from pmkg.importers.sniff import check_format
+from pmkg.importers.summary import hierarchy
 from pmkg.importers.to_rdf import RDF_TYPE, PaperWriter, Tally, document_quads, graph_iri, pm
 from pmkg.importers.wos import parse_wos, parse_wos_tab
 from pmkg.registry.resolver import registry_resolvers
@@ -387,14 +388,15 @@ def import_into(handle: StoreHandle, fmt: str, files: list[Path], *, imports: Pa
     with _gc_paused():
         registry = registry_resolvers(store, **registries) if registries else None
         resolver = registry[0].curated.resolver if registry and registry[0].curated else Resolver(load_curated(store))
-    writer = PaperWriter(resolver, g, report.tally, registry, also_in=shared_papers(store, g))
+    writer = PaperWriter(resolver, g, report.tally, registry, also_in=shared_papers(store, g),
+                         parents=hierarchy(store, without=g))
     try:
         out = QuadFile(report.nquads)
         try:
             out.write(document_quads(source_id, [p.name for p in files], fmt))
             _write_papers(out, writer, _read(fmt, files, report, strict), report, progress)
             _refuse_empty(report, replace_empty)
-            summary = writer.summary.lines(g.value)
+            summary = writer.summary.lines(g.value, writer.parents)
             out.write_lines(summary, len(summary))
             report.shares_papers_with = sorted(writer.summary.shares_with)
             if progress:

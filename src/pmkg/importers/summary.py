@@ -26,14 +26,15 @@ tests); the import writes it from the facts it has at hand (:class:`Summary`).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 PM = "https://w3id.org/pmkg/ontology#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SUB_ORGANISATION_OF = ox.NamedNode(PM + "subOrganisationOf")
 INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 COVERAGE = ("summaryFunderStrings", "summaryUnresolvedFunders", "summaryAffiliationStrings",
             "summaryUnresolvedAffiliations")
@@ -105,8 +106,9 @@ class Summary:
             self.with_country += 1
             self.countries[facts.countries] += 1
 
-    def lines(self, graph: str) -> list[str]:
-        """The summary's N-Quads lines in the import graph ``graph`` (an IRI), in a stable order."""
+    def lines(self, graph: str, parents: Mapping[str, Iterable[str]] | None = None) -> list[str]:
+        """The summary's N-Quads lines in the import graph ``graph`` (an IRI), in a stable order; ``parents``:
+        the organisation hierarchy (``pm:subOrganisationOf``, child -> parents) the roll-ups follow."""
         g = f"<{graph}>"
         out: list[str] = []
 
@@ -134,18 +136,128 @@ class Summary:
             quad(tally, "tallyPapers", _int(count))
         for actors, profile in sorted(self.profiles.items(), key=lambda kv: _key(kv[0])):
             node = profile_node("affiliations", "AffiliationProfile", "profileActor", actors, profile.papers)
-            for name, value in zip(COVERAGE, profile.coverage, strict=True):
-                quad(node, name, _int(value))
-            tallies = [("tallyFunder", f"<{f}>", f, n) for f, n in profile.funders.items()]
-            tallies += [("tallyUnresolvedFunder", _string(u), "\0" + u, n) for u, n in profile.unresolved.items()]
-            for prop, term, key, count in sorted(tallies, key=lambda t: t[2]):
-                tally = f"<{graph}/summary/affiliations/{_key(actors)}/{_key([key])}>"
-                quad(node, "fundingTally", tally)
-                quad(tally, prop, term)
-                quad(tally, "tallyPapers", _int(count))
+            out += _figures(node, profile, f"{graph}/summary/affiliations/{_key(actors)}", g)
         for countries, count in sorted(self.countries.items(), key=lambda kv: _key(kv[0])):
             profile_node("countries", "CountryProfile", "profileCountry", countries, count)
+        out += actor_lines(self.profiles, graph, parents or {})
         return out
+
+
+def _figures(node: str, profile: Profile, prefix: str, g: str) -> list[str]:
+    """A summary node's coverage sums and funding tallies (its pm:summaryPapers is written by the caller)."""
+    out = [f"{node} <{PM}{name}> {_int(value)} {g} .\n" for name, value in zip(COVERAGE, profile.coverage, strict=True)]
+    tallies = [("tallyFunder", f"<{f}>", f, n) for f, n in profile.funders.items()]
+    tallies += [("tallyUnresolvedFunder", _string(u), "\0" + u, n) for u, n in profile.unresolved.items()]
+    for prop, term, key, count in sorted(tallies, key=lambda t: t[2]):
+        tally = f"<{prefix}/{_key([key])}>"
+        out += [f"{node} <{PM}fundingTally> {tally} {g} .\n", f"{tally} <{PM}{prop}> {term} {g} .\n",
+                f"{tally} <{PM}tallyPapers> {_int(count)} {g} .\n"]
+    return out
+
+
+def _absorb(into: Profile, profile: Profile) -> None:
+    into.papers += profile.papers
+    for n, value in enumerate(profile.coverage):
+        into.coverage[n] += value
+    into.funders.update(profile.funders)
+    into.unresolved.update(profile.unresolved)
+
+
+def upward(actor: str, parents: Mapping[str, Iterable[str]]) -> set[str]:
+    """The actor and every organisation above it (``pm:subOrganisationOf*``; cycles are harmless)."""
+    seen, todo = {actor}, [actor]
+    while todo:
+        for parent in parents.get(todo.pop(), ()):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def roll_up(profiles: Mapping[frozenset[str], Profile], parents: Mapping[str, Iterable[str]]
+            ) -> tuple[dict[str, Profile], dict[str, Profile], dict[str, set[str]]]:
+    """Per actor: its papers (direct affiliation), per organisation: the distinct papers of it or of an
+    organisation below it (each profile once, however many of its actors are below), and the actors of
+    the import below each organisation (its units, itself included when it has papers)."""
+    direct: dict[str, Profile] = defaultdict(Profile)
+    rolled: dict[str, Profile] = defaultdict(Profile)
+    above = {a: upward(a, parents) for actors in profiles for a in actors}
+    for actors, profile in profiles.items():
+        for actor in actors:
+            _absorb(direct[actor], profile)
+        for org in set().union(*(above[a] for a in actors)):
+            _absorb(rolled[org], profile)
+    units: dict[str, set[str]] = defaultdict(set)
+    for actor, orgs in above.items():
+        for org in orgs:
+            units[org].add(actor)
+    return direct, rolled, units
+
+
+def actor_lines(profiles: Mapping[frozenset[str], Profile], graph: str,
+                parents: Mapping[str, Iterable[str]]) -> list[str]:
+    """The per-organisation summary nodes of an import (from its affiliation profiles):
+
+    * ``pm:ActorSummary`` per affiliated actor (``pm:summaryActor``): the papers affiliated to it directly;
+    * ``pm:RollUpSummary`` per organisation at or above an affiliated actor in ``parents``: the distinct papers
+      affiliated to it or to one of its units (``pm:rollUpUnit``: the import's actors it counts).  A query
+      uses it only while its units are those the current hierarchy puts below the organisation.
+
+    An actor with no unit but itself has one node of both classes.  Each node: pm:summaryPapers, the coverage
+    sums and a pm:fundingTally per funder, as an affiliation profile has."""
+    g, out = f"<{graph}>", []
+    direct, rolled, units = roll_up(profiles, parents)
+
+    def node(iri: str, classes: list[str], actor: str, profile: Profile, counted: Iterable[str]) -> None:
+        out.extend(f"<{iri}> <{RDF_TYPE}> <{PM}{cls}> {g} .\n" for cls in classes)
+        out.append(f"<{iri}> <{PM}summaryActor> <{actor}> {g} .\n")
+        out.extend(f"<{iri}> <{PM}rollUpUnit> <{u}> {g} .\n" for u in sorted(counted))
+        out.append(f"<{iri}> <{PM}summaryPapers> {_int(profile.papers)} {g} .\n")
+        out.extend(_figures(f"<{iri}>", profile, iri, g))
+
+    for org in sorted(rolled, key=lambda o: _key([o])):
+        alone = units[org] == {org}
+        if org in direct:
+            node(f"{graph}/summary/actor/{_key([org])}", ["ActorSummary"] + ["RollUpSummary"] * alone, org,
+                 direct[org], [org] if alone else [])
+        if not alone:
+            node(f"{graph}/summary/rollup/{_key([org])}", ["RollUpSummary"], org, rolled[org], units[org])
+    return out
+
+
+def hierarchy(store: ox.Store, without: ox.NamedNode | None = None) -> dict[str, set[str]]:
+    """The organisation hierarchy of the store (every graph but ``without``): child -> parents
+    (pm:subOrganisationOf)."""
+    parents: dict[str, set[str]] = defaultdict(set)
+    for quad in store.quads_for_pattern(None, SUB_ORGANISATION_OF, None, None):
+        if without is None or quad.graph_name != without:
+            parents[_term_key(quad.subject)].add(_term_key(quad.object))
+    return parents
+
+
+def stored_profiles(store: ox.Store, graph: ox.NamedNode) -> dict[frozenset[str], Profile]:
+    """The affiliation profiles of an import's summary, read back from the store (what
+    :meth:`Summary.lines` wrote of them)."""
+    def objects(subject: ox.NamedNode | ox.BlankNode, local: str) -> list[ox.NamedNode | ox.Literal]:
+        return [q.object for q in store.quads_for_pattern(subject, ox.NamedNode(PM + local), None, graph)]
+
+    out: dict[frozenset[str], Profile] = {}
+    for quad in store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(PM + "AffiliationProfile"), graph):
+        node = quad.subject
+        profile = Profile(papers=sum(int(n.value) for n in objects(node, "summaryPapers")),
+                          coverage=[sum(int(n.value) for n in objects(node, name)) for name in COVERAGE])
+        for tally in objects(node, "fundingTally"):
+            count = sum(int(n.value) for n in objects(tally, "tallyPapers"))
+            for funder in objects(tally, "tallyFunder"):
+                profile.funders[funder.value] += count
+            for name in objects(tally, "tallyUnresolvedFunder"):
+                profile.unresolved[name.value] += count
+        out[frozenset(a.value for a in objects(node, "profileActor"))] = profile
+    return out
+
+
+def _term_key(term: object) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else str(term)
 
 
 def graph_facts(store: ox.Store, graph: ox.NamedNode) -> dict[str, PaperFacts]:
@@ -180,7 +292,7 @@ def summarise_graph(store: ox.Store, graph: ox.NamedNode) -> list[str]:
     summary = Summary()
     for facts in graph_facts(store, graph).values():
         summary.add(facts)
-    return summary.lines(graph.value)
+    return summary.lines(graph.value, hierarchy(store))
 
 
 def add_summary(store: ox.Store, graph: ox.NamedNode) -> None:

@@ -9,7 +9,7 @@ same paper is the same IRI across formats and files.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from pmkg.importers.model import Affiliation, Paper
 from pmkg.importers.resolve import Resolver
-from pmkg.importers.summary import PaperFacts, Summary
+from pmkg.importers.summary import SUB_ORGANISATION_OF, PaperFacts, Summary
 from pmkg.namespaces import ID
 
 if TYPE_CHECKING:
@@ -135,8 +135,11 @@ class PaperWriter:
 
     def __init__(self, resolver: Resolver, g: ox.NamedNode, tally: Tally,
                  registry: tuple[FullResolver, Minter] | None = None,
-                 also_in: Callable[[str], set[str]] | None = None) -> None:
+                 also_in: Callable[[str], set[str]] | None = None,
+                 parents: dict[str, set[str]] | None = None) -> None:
         self.resolver = resolver
+        # the organisation hierarchy the summary's roll-ups follow: the store's, and what this import mints
+        self.parents: dict[str, set[str]] = defaultdict(set, parents or {})
         self.g = f"<{g.value}>"
         self.tally = tally
         self.summary = Summary()
@@ -266,6 +269,9 @@ class PaperWriter:
         if self.also_in is not None:
             self.summary.shares_with.update(self.also_in(s[1:-1]))
         if self.registry and (minted := self.registry[1].take()):
+            for quad in minted:
+                if quad.predicate == SUB_ORGANISATION_OF:
+                    self.parents[quad.subject.value].add(quad.object.value)
             out.append(ox.serialize(minted, format=ox.RdfFormat.N_QUADS).decode("utf-8"))
         return out
 

@@ -2,7 +2,10 @@
 but no summary, and the summary-backed queries (top-funders, top-institutions, funders-of-affiliated-papers,
 co-affiliation-countries) found nothing in it.  :func:`upgrade_imports` finds such imports and adds the
 summary their papers' triples give (:func:`~pmkg.importers.summary.graph_facts`) to ``imports/<id>.nq`` and
-to the store together, as ``pmkg import`` commits a graph:
+to the store together, as ``pmkg import`` commits a graph.  Imports made before the per-organisation
+summaries (``pm:ActorSummary``, ``pm:RollUpSummary``; session 6) have affiliation profiles but not those:
+the upgrade adds them, computed from the profiles (:func:`~pmkg.importers.summary.actor_lines`; the queries
+answer the same without them, only slower):
 
 * the new file (the old one and the summary lines) is written beside it and fsync'd;
 * the manifest marks the import "in flux", the new file is renamed over the old one, the directory fsync'd;
@@ -12,8 +15,9 @@ to the store together, as ``pmkg import`` commits a graph:
   the "in flux" mark makes the next command reload the graph from the file (:func:`pmkg.store.sync_imports`),
   which is then either the old file or the new one, each whole.
 
-Which imports were checked is kept in the manifest (``import_summaries``: file state per import), so a
-command that finds nothing to do opens no store.
+Which imports were checked is kept in the manifest (``import_summaries``: file state per import, and
+``import_summary_version``: the summary version they were checked for), so a command that finds nothing to
+do opens no store.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from pmkg.errors import PmkgError
-from pmkg.importers.summary import PM, RDF_TYPE, Summary, graph_facts
+from pmkg.importers.summary import PM, RDF_TYPE, Summary, actor_lines, graph_facts, hierarchy, stored_profiles
 from pmkg.safety import disk_errors, file_state, fsync_dir, project_lock
 from pmkg.store import (
     STORE_DIR,
@@ -41,8 +45,12 @@ from pmkg.store import (
 )
 
 CHECKED = "import_summaries"  # manifest key: {import file name: its file state when it was seen to have a summary}
+VERSION_KEY = "import_summary_version"  # manifest key: the summary version of the CHECKED entries
+VERSION = 2  # 1: affiliation and country profiles; 2: and the per-organisation summaries
 SUMMARY_PAPERS = ox.NamedNode(PM + "summaryPapers")
 PUBLICATION = ox.NamedNode(PM + "Publication")
+ACTOR_SUMMARY = ox.NamedNode(PM + "ActorSummary")
+PROFILE_ACTOR = ox.NamedNode(PM + "profileActor")
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,12 @@ class Upgraded:
     papers: int
     quads: int
 
+    partial: bool = False  # only the per-organisation summaries were added (the import had profiles)
+
     def message(self) -> str:
+        if self.partial:
+            return (f"upgraded import {self.source_id}: it was made before the per-organisation summaries "
+                    f"existed; they ({self.quads:,} quads) were added to imports/{self.source_id}.nq and dist/store")
         return (f"upgraded import {self.source_id}: it was made before import summaries existed; its summary "
                 f"({self.papers:,} papers, {self.quads:,} quads) was added to imports/{self.source_id}.nq and "
                 "dist/store")
@@ -62,6 +75,23 @@ def lacks_summary(store: ox.Store, graph: ox.NamedNode) -> bool:
     if next(iter(store.quads_for_pattern(graph, SUMMARY_PAPERS, None, graph)), None) is not None:
         return False
     return next(iter(store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), PUBLICATION, graph)), None) is not None
+
+
+def lacks_actor_summaries(store: ox.Store, graph: ox.NamedNode) -> bool:
+    """Whether the import graph has affiliation profiles with actors but no per-organisation summary."""
+    if next(iter(store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ACTOR_SUMMARY, graph)), None) is not None:
+        return False
+    return next(iter(store.quads_for_pattern(None, PROFILE_ACTOR, None, graph)), None) is not None
+
+
+def needs_upgrade(store: ox.Store, graph: ox.NamedNode) -> bool:
+    return lacks_summary(store, graph) or lacks_actor_summaries(store, graph)
+
+
+def actor_summary_of(store: ox.Store, graph: ox.NamedNode) -> list[str]:
+    """The per-organisation summary lines of an import that has its affiliation profiles (read back from them,
+    not from every paper), by the store's hierarchy now."""
+    return actor_lines(stored_profiles(store, graph), graph.value, hierarchy(store))
 
 
 def summary_of(store: ox.Store, graph: ox.NamedNode) -> tuple[list[str], int]:
@@ -76,13 +106,13 @@ def summary_of(store: ox.Store, graph: ox.NamedNode) -> tuple[list[str], int]:
         summary.add(paper_facts)
         if also_in is not None:
             summary.shares_with.update(also_in(paper))
-    return summary.lines(graph.value), len(facts)
+    return summary.lines(graph.value, hierarchy(store)), len(facts)
 
 
 def _unchecked(dist: Path) -> list[str]:
     """Import files the store holds (as on disk) that were not yet seen to have a summary."""
     manifest = read_manifest(dist) or {}
-    checked = manifest.get(CHECKED) or {}
+    checked = (manifest.get(CHECKED) or {}) if manifest.get(VERSION_KEY, 1) >= VERSION else {}
     return sorted(name for name, state in (manifest.get("imports") or {}).items()
                   if state is not None and checked.get(name) != state)
 
@@ -91,6 +121,9 @@ def _record_checked(dist: Path, imports: Path, names: list[str]) -> None:
     manifest = read_manifest(dist)
     if manifest is None:
         return
+    if manifest.get(VERSION_KEY, 1) < VERSION:
+        manifest[CHECKED] = {}
+    manifest[VERSION_KEY] = VERSION
     checked = manifest.setdefault(CHECKED, {})
     for name in names:
         if (imports / name).is_file():
@@ -103,7 +136,7 @@ def _record_checked(dist: Path, imports: Path, names: list[str]) -> None:
 def _needing(dist: Path, names: list[str]) -> list[str]:
     store = open_store(dist)
     try:
-        return [n for n in names if lacks_summary(store, import_graph(n))]
+        return [n for n in names if needs_upgrade(store, import_graph(n))]
     finally:
         del store
         gc.collect()
@@ -131,7 +164,7 @@ def upgrade_imports(dist: Path, imports: Path | None) -> list[Upgraded]:
         try:
             for name in todo:
                 graph = import_graph(name)
-                if (imports / name).is_file() and lacks_summary(store, graph):
+                if (imports / name).is_file() and needs_upgrade(store, graph):
                     done.append(upgrade_one(store, dist, imports / name, graph))
         finally:
             del store
@@ -159,8 +192,13 @@ def _with_summary(path: Path, lines: list[str]) -> Path:
 
 
 def upgrade_one(store: ox.Store, dist: Path, path: Path, graph: ox.NamedNode) -> Upgraded:
-    """Add the summary of ``graph`` to ``path`` (imports/<id>.nq) and the store, together or not at all."""
-    lines, papers = summary_of(store, graph)
+    """Add the summary of ``graph`` (or, if it has one, its per-organisation part) to ``path``
+    (imports/<id>.nq) and the store, together or not at all."""
+    partial = not lacks_summary(store, graph)
+    if partial:
+        lines, papers = actor_summary_of(store, graph), 0
+    else:
+        lines, papers = summary_of(store, graph)
     quads = list(ox.parse("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS))
     tmp = _with_summary(path, lines)
     prev = path.with_name(f".{path.name}.prev-{os.getpid()}")
@@ -183,4 +221,4 @@ def upgrade_one(store: ox.Store, dist: Path, path: Path, graph: ox.NamedNode) ->
     finally:
         tmp.unlink(missing_ok=True)
         prev.unlink(missing_ok=True)
-    return Upgraded(path.stem, papers, len(quads))
+    return Upgraded(path.stem, papers, len(quads), partial)
