@@ -312,12 +312,16 @@ def main() -> None:
             if not args.papers:
                 parser.error("--parts papers needs --papers ROOT")
             paper_rows = paper_latencies(args.papers, work / "paper-latency", args.runs)
-    machine = (f"Machine load (1/5/15-minute load averages): {' / '.join(f'{x:.1f}' for x in started_load)} at the "
-               f"start, {' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end.")
+    # the machine's load while each part ran (a part read back from the previous .json keeps its own)
+    machine = {**previous.get("machine_by_part", {}), **{part: (
+        f"{time.strftime('%H:%M UTC', time.gmtime())}, 1/5/15-minute load averages "
+        f"{' / '.join(f'{x:.1f}' for x in started_load)} at the start, "
+        f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end") for part in args.parts}}
+    machine_line = "Machine load: " + "; ".join(f"{part} ({text})" for part, text in sorted(machine.items())) + "."
     args.out.with_suffix(".json").write_text(json.dumps({"load": load_rows, "queries": query_rows, "papers": paper_rows,
-                                                         "machine": machine}, indent=1) + "\n")
+                                                         "machine_by_part": machine}, indent=1) + "\n")
     args.out.with_suffix(".txt").write_text(table(load_rows, query_rows, args.runs, paper_rows, args.papers_label,
-                                                  machine), encoding="utf-8")
+                                                  machine_line), encoding="utf-8")
     print(args.out.with_suffix(".txt").read_text())
 
 

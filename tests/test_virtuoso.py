@@ -39,9 +39,14 @@ WEBSITE = "rows of website (schema:url) conflicts are not matched to their confl
 #  chinese-partners-of-eu-clusters and funders-of-affiliated-papers gave the embedded store's rows in every
 #  run on 2026-12-02 (test and benchmarks/engines.py), after the queries began applying their own defaults;
 #  since their rewrites of 2026-12-03: cross-border-ties (SP031: EXISTS inside IF; then its ORDER BY on
-#  language-tagged labels), and the SQ156 compiler errors of co-affiliation-countries and sub-organisations
-#  (SAMPLE of a parameter in HAVING) and working-groups (aggregates inside IF))
+#  language-tagged labels), and working-groups (SQ156: aggregates inside IF))
+COMPILER = "Virtuoso internal compiler error SQ156 (Bad dfe in sqlo_place_exp / unknown table for a column dfe)"
 KNOWN_DIFFERENT: dict[str, str] = {
+    # SAMPLE(?__param) in HAVING; grouping by the parameter compiles on Virtuoso but grlc pastes the value
+    # into GROUP BY (a syntax error), so it is not changed (docs/engines.md)
+    **{f"{q} {c}".strip(): COMPILER for q, cs in (
+        ("co-affiliation-countries", ("", "country=China", "min-papers=2")),
+        ("sub-organisations", ("", "parent=peking-university", "depth=1"))) for c in cs},
     # plan-dependent: all but regulations jurisdiction=China matched in 6 runs on 2026-12-02, policies
     # jurisdiction=China and programmes country=China did not in a 7th (the same server settings)
     **{c: PATH_TO_PARAM for c in ("actor-counts topic=genomics", "actors topic=genomics", "events place=China",
@@ -118,7 +123,7 @@ def test_virtuoso_gives_the_embedded_stores_rows(real_build, published, server, 
                       stacklevel=1)
 
 
-REWRITTEN_FOR_VIRTUOSO = ["cross-border-ties", "co-affiliation-countries", "sub-organisations", "working-groups"]
+REWRITTEN_FOR_VIRTUOSO = ["cross-border-ties", "working-groups"]
 
 
 @pytest.mark.parametrize("query", REWRITTEN_FOR_VIRTUOSO)
@@ -126,9 +131,8 @@ def test_queries_virtuoso_could_not_compile_give_the_embedded_stores_rows_regres
         query, real_build, published, server, graphs, rendered):
     """Bugs (Virtuoso 7.2 differences, fixed in the queries): cross-border-ties to=… was refused with SP031
     "ssg_print_bop_bool_expn (): unsupported mode" (EXISTS inside IF; now && / ||) and its other cases came in
-    another order (ORDER BY on language-tagged labels; now STR()); co-affiliation-countries and sub-organisations
-    failed with SQ156 "Bad dfe in sqlo_place_exp" (SAMPLE of a parameter in HAVING; the parameter is now grouped),
-    working-groups too (aggregates inside IF; now combined outside a grouped subquery).  Every case of each gives
+    another order (ORDER BY on language-tagged labels; now STR()); working-groups failed with SQ156 "Bad dfe in
+    sqlo_place_exp" (aggregates inside IF; now combined outside a grouped subquery).  Every case of each gives
     the embedded store's rows, in its order."""
     assert published.returncode == 0, published.stderr
     root, _ = real_build
