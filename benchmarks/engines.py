@@ -9,9 +9,14 @@
   curated build: embedded (pyoxigraph, dist/store), Virtuoso over HTTP (pmkg's graphs named as the
   dataset), Jena ARQ in memory (tests/jena.py's driver; time inside the JVM).  Median of ``--runs``
   runs after one warm-up; "same" says whether each engine's rows are the embedded store's (the
-  comparison rules of tests/test_jena.py).
+  comparison rules of tests/test_jena.py).  Jena: one pass over every case warms the JVM up, then
+  ``--runs`` passes; the time is the driver's, inside the JVM (no JVM start, no data load).
+- Papers (``--parts papers`` with ``--papers ROOT``): every case of the paper-level queries
+  (PAPER_QUERIES) on that project, the embedded store vs a Virtuoso filled by its bulk loader, wall and
+  CPU time (Virtuoso's: the virtuoso-t process's) and same rows.
 
     .venv/bin/python benchmarks/engines.py --runs 3 --papers /tmp/proj-100k --out benchmarks/results/engines
+    .venv/bin/python benchmarks/engines.py --parts load papers --papers /tmp/proj-100k --out /tmp/papers
     .venv/bin/python benchmarks/engines.py --hangs 4 2          # unanswered requests, 4 servers x 2 passes
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -94,13 +100,27 @@ def loads(label: str, root: Path, work: Path, buffers: int) -> dict:
 
 
 def timed(run: object, runs: int) -> float:
+    return timed_cpu(run, runs)[0]
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_cpu(run: object, runs: int, pid: int | None = None) -> tuple[float, float]:
+    """Median wall ms and median CPU ms of ``runs`` runs after a warm-up; CPU of this process, or of the
+    server process ``pid`` (a Virtuoso answering the request)."""
+    cpu = (lambda: process_cpu(pid)) if pid else time.process_time
     run()  # warm-up
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), cpu()
         run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+        walls.append(time.perf_counter() - started)
+        cpus.append(cpu() - started_cpu)
+    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
 
 
 def latencies(root: Path, work: Path, runs: int) -> list[dict]:
@@ -111,27 +131,70 @@ def latencies(root: Path, work: Path, runs: int) -> list[dict]:
     cases = [c for c in local_cases(EmbeddedBackend(open_store(root / "dist"))) if c[0] not in virtuoso.NOT_SENT]
     graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     texts = [text for _case, text in cases]
-    jena_runs = jena.run_batch(work / "jena", root / "dist" / "pmkg.nq", [t for t in texts for _ in range(runs + 1)])
+    # a first pass over every case warms the JVM up (JIT, class loading); ms are from the later passes
+    jena_runs = jena.run_batch(work / "jena", root / "dist" / "pmkg.nq", texts * (runs + 1))
     rows = []
     with virtuoso.virtuoso(work / "virtuoso") as server:
         server.allow_anonymous_writes()
         subprocess.run([str(PMKG), "publish", "--endpoint", server.sparql_url, "--graph-store",
                         server.graph_store_url, "--root", str(root)], capture_output=True, check=True)
         for i, (case, text) in enumerate(cases):
-            ours_ms = timed(lambda text=text: list(store.query(text, use_default_graph_as_union=True)), runs)
+            ours_ms, ours_cpu = timed_cpu(lambda text=text: list(store.query(text, use_default_graph_as_union=True)),
+                                          runs)
             try:
                 answer: dict | str = server.select(text, graphs)
-                virt_ms: float | None = timed(lambda text=text: server.select(text, graphs), runs)
+                virt_ms, virt_cpu = timed_cpu(lambda text=text: server.select(text, graphs), runs,
+                                              server.process.pid)
             except virtuoso.VirtuosoError as exc:
-                answer, virt_ms = str(exc), None
-            mine = jena_runs[i * (runs + 1):(i + 1) * (runs + 1)]
-            jena_ms = statistics.median(r["ms"] for r in mine[1:]) if all(isinstance(r, dict) for r in mine) else None
-            row = {"case": case, "embedded_ms": ours_ms, "virtuoso_ms": virt_ms, "jena_ms": jena_ms,
+                answer, virt_ms, virt_cpu = str(exc), None, None
+            mine = jena_runs[i::len(cases)]
+            answered = all(isinstance(r, dict) for r in mine)
+            jena_ms = statistics.median(r["ms"] for r in mine[1:]) if answered else None
+            jena_cpu = statistics.median(r["cpu_ms"] for r in mine[1:]) if answered else None
+            row = {"case": case, "embedded_ms": ours_ms, "embedded_cpu_ms": ours_cpu, "virtuoso_ms": virt_ms,
+                   "virtuoso_cpu_ms": virt_cpu, "jena_ms": jena_ms, "jena_cpu_ms": jena_cpu,
                    "virtuoso_same": differences(text, answer, store) is None,
                    "virtuoso_error": answer if isinstance(answer, str) else None,
                    "jena_same": differences(text, mine[0], store) is None}
             rows.append(row)
             print(json.dumps(row), flush=True)
+    return rows
+
+
+# the paper-level canned queries (as benchmarks/import.py's PAPER_QUERIES)
+PAPER_QUERIES = ["funders-of-affiliated-papers", "top-institutions", "top-funders", "publication-trends",
+                 "co-affiliation-countries", "sources"]
+
+
+def paper_latencies(root: Path, work: Path, runs: int) -> list[dict]:
+    """Every case of the paper-level queries on a project with imported papers: the embedded store (wall and
+    CPU of this process) vs a Virtuoso filled by its bulk loader (wall, and CPU of the virtuoso-t process)."""
+    from pmkg.query import EmbeddedBackend
+    from pmkg.store import open_store
+    store = ox.Store.read_only(str(root / "dist" / "store"))
+    cases = [c for c in local_cases(EmbeddedBackend(open_store(root / "dist")))
+             if c[0].split(" ")[0] in PAPER_QUERIES]
+    graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    load = work / "load"
+    load.mkdir(parents=True)
+    for i, f in enumerate(quads(root)):
+        (load / f"{i:03d}-{f.name}").symlink_to(f)
+    rows = []
+    with virtuoso.virtuoso(work / "db", load_dir=load, buffers=100000) as server:
+        server.bulk_load(load, "*.nq")
+        pid = server.process.pid
+        for case, text in cases:
+            ours_ms, ours_cpu = timed_cpu(lambda text=text: list(store.query(text, use_default_graph_as_union=True)),
+                                          runs)
+            try:
+                answer: dict | str = server.select(text, graphs)
+                virt_ms, virt_cpu = timed_cpu(lambda text=text: server.select(text, graphs), runs, pid)
+            except virtuoso.VirtuosoError as exc:
+                answer, virt_ms, virt_cpu = str(exc), None, None
+            rows.append({"case": case, "embedded_ms": ours_ms, "embedded_cpu_ms": ours_cpu, "virtuoso_ms": virt_ms,
+                         "virtuoso_cpu_ms": virt_cpu, "virtuoso_same": differences(text, answer, store) is None,
+                         "virtuoso_difference": differences(text, answer, store)})
+            print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
@@ -170,9 +233,27 @@ def cell(ms: float | None) -> str:
     return "error" if ms is None else f"{ms:.1f}"
 
 
-def table(load_rows: list[dict], query_rows: list[dict], runs: int) -> str:
+def paper_table(rows: list[dict], runs: int, label: str) -> list[str]:
+    if not rows:
+        return []
+    same = sum(r["virtuoso_same"] for r in rows)
+    out = ["", f"Paper-level queries on {label}, ms, median of {runs} runs after a warm-up: embedded (wall, CPU of "
+           f"the Python process) vs Virtuoso after its bulk loader (wall, CPU of virtuoso-t). Same rows as embedded: "
+           f"{same} of {len(rows)}.", "",
+           "| case | embedded ms | embedded CPU ms | Virtuoso ms | Virtuoso CPU ms | Virtuoso same |",
+           "|---|---:|---:|---:|---:|---|"]
+    out += [f"| {r['case']} | {r['embedded_ms']:.1f} | {r['embedded_cpu_ms']:.1f} | {cell(r['virtuoso_ms'])} | "
+            f"{cell(r['virtuoso_cpu_ms'])} | {'yes' if r['virtuoso_same'] else 'no: ' + str(r['virtuoso_difference'])}"
+            " |"
+            for r in rows]
+    return out
+
+
+def table(load_rows: list[dict], query_rows: list[dict], runs: int, paper_rows: list[dict] | None = None,
+          paper_label: str = "", machine: str = "") -> str:
     out = [f"Engines benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} (shared 2-core machine), "
-           f"Virtuoso 7.2.5 (Debian), Jena ARQ 4.5 (Debian), pyoxigraph {ox.__version__}", "",
+           f"Virtuoso 7.2.5 (Debian), Jena ARQ 4.5 (Debian), pyoxigraph {ox.__version__}",
+           *([machine] if machine else []), "",
            "Load (seconds, one run each; baseline: the embedded store's bulk_load of the same N-Quads)", "",
            "| input | quads | Oxigraph bulk_load | Virtuoso `pmkg publish` | Virtuoso ld_dir+rdf_loader_run |",
            "|---|---:|---:|---:|---:|"]
@@ -182,11 +263,16 @@ def table(load_rows: list[dict], query_rows: list[dict], runs: int) -> str:
     same_j = sum(r["jena_same"] for r in query_rows)
     out += ["", f"Query latency, ms, median of {runs} runs after a warm-up (curated build; embedded = the baseline). "
             f"Same rows as embedded: Virtuoso {same_v} of {len(query_rows)}, Jena {same_j} of {len(query_rows)}.", "",
-            "| case | embedded ms | Virtuoso ms | Virtuoso same | Jena ms | Jena same |",
-            "|---|---:|---:|---|---:|---|"]
-    out += [f"| {r['case']} | {r['embedded_ms']:.1f} | {cell(r['virtuoso_ms'])} | "
-            f"{'yes' if r['virtuoso_same'] else 'no'} | {cell(r['jena_ms'])} | {'yes' if r['jena_same'] else 'no'} |"
-            for r in query_rows]
+            "Wall and CPU time: embedded, of the Python process; Virtuoso, of the virtuoso-t process (Linux clock "
+            "ticks: 10 ms steps); Jena, of the JVM thread that ran the query (after a warm-up pass over every case).",
+            "",
+            "| case | embedded ms | embedded CPU ms | Virtuoso ms | Virtuoso CPU ms | Virtuoso same | Jena ms "
+            "| Jena CPU ms | Jena same |",
+            "|---|---:|---:|---:|---:|---|---:|---:|---|"]
+    out += [f"| {r['case']} | {r['embedded_ms']:.1f} | {cell(r.get('embedded_cpu_ms'))} | {cell(r['virtuoso_ms'])} | "
+            f"{cell(r.get('virtuoso_cpu_ms'))} | {'yes' if r['virtuoso_same'] else 'no'} | {cell(r['jena_ms'])} | "
+            f"{cell(r.get('jena_cpu_ms'))} | {'yes' if r['jena_same'] else 'no'} |" for r in query_rows]
+    out += paper_table(paper_rows or [], runs, paper_label)
     return "\n".join(out) + "\n"
 
 
@@ -196,7 +282,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=ROOT, help="project with the curated build (dist/)")
     parser.add_argument("--papers", type=Path, help="a project with imported papers (dist/ and imports/)")
     parser.add_argument("--papers-label", default="curated + 100k imported WoS papers")
-    parser.add_argument("--parts", nargs="+", choices=["load", "latency"], default=["load", "latency"],
+    parser.add_argument("--parts", nargs="+", choices=["load", "latency", "papers"], default=["load", "latency"],
                         help="what to measure (a part not measured is read back from the previous --out .json)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "engines")
     parser.add_argument("--hangs", nargs=2, type=int, metavar=("SERVERS", "PASSES"),
@@ -212,6 +298,8 @@ def main() -> None:
         return
     previous = json.loads(args.out.with_suffix(".json").read_text()) if args.out.with_suffix(".json").is_file() else {}
     load_rows, query_rows = previous.get("load", []), previous.get("queries", [])
+    paper_rows = previous.get("papers", [])
+    started_load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="pmkg-engines-") as tmp:
         work = Path(tmp)
         if "load" in args.parts:
@@ -220,8 +308,20 @@ def main() -> None:
                 load_rows.append(loads(args.papers_label, args.papers, work / "papers", 100000))
         if "latency" in args.parts:
             query_rows = latencies(args.root, work / "latency", args.runs)
-    args.out.with_suffix(".json").write_text(json.dumps({"load": load_rows, "queries": query_rows}, indent=1) + "\n")
-    args.out.with_suffix(".txt").write_text(table(load_rows, query_rows, args.runs), encoding="utf-8")
+        if "papers" in args.parts:
+            if not args.papers:
+                parser.error("--parts papers needs --papers ROOT")
+            paper_rows = paper_latencies(args.papers, work / "paper-latency", args.runs)
+    # the machine's load while each part ran (a part read back from the previous .json keeps its own)
+    machine = {**previous.get("machine_by_part", {}), **{part: (
+        f"{time.strftime('%H:%M UTC', time.gmtime())}, 1/5/15-minute load averages "
+        f"{' / '.join(f'{x:.1f}' for x in started_load)} at the start, "
+        f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end") for part in args.parts}}
+    machine_line = "Machine load: " + "; ".join(f"{part} ({text})" for part, text in sorted(machine.items())) + "."
+    args.out.with_suffix(".json").write_text(json.dumps({"load": load_rows, "queries": query_rows, "papers": paper_rows,
+                                                         "machine_by_part": machine}, indent=1) + "\n")
+    args.out.with_suffix(".txt").write_text(table(load_rows, query_rows, args.runs, paper_rows, args.papers_label,
+                                                  machine_line), encoding="utf-8")
     print(args.out.with_suffix(".txt").read_text())
 
 

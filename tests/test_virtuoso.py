@@ -32,26 +32,27 @@ pytestmark = [pytest.mark.slow, pytest.mark.virtuoso,
               pytest.mark.skipif(not virtuoso.available(), reason="needs Debian's virtuoso-opensource")]
 PMKG = Path(sys.executable).parent / "pmkg"
 # case -> Virtuoso's reason (each explained in docs/engines.md, "Virtuoso 7.2: known differences").
-COMPILER = "Virtuoso internal compiler error SQ156 (Bad dfe in sqlo_place_exp / unknown table for a column dfe)"
 PATH_TO_PARAM = "a property path with * ending at a parameter, inside FILTER EXISTS or an OPTIONAL: too few rows"
 LANG_MIN = "MIN over language-tagged literals is not lexical in Virtuoso: another description is chosen"
 WEBSITE = "rows of website (schema:url) conflicts are not matched to their conflict; cause not isolated"
 # (no longer listed: the UNDEF-in-VALUES cases of actor-counts and policies and the compiler errors of
 #  chinese-partners-of-eu-clusters and funders-of-affiliated-papers gave the embedded store's rows in every
-#  run on 2026-12-02 (test and benchmarks/engines.py), after the queries began applying their own defaults)
+#  run on 2026-12-02 (test and benchmarks/engines.py), after the queries began applying their own defaults;
+#  since their rewrites of 2026-12-03: cross-border-ties (SP031: EXISTS inside IF; then its ORDER BY on
+#  language-tagged labels), and working-groups (SQ156: aggregates inside IF))
+COMPILER = "Virtuoso internal compiler error SQ156 (Bad dfe in sqlo_place_exp / unknown table for a column dfe)"
 KNOWN_DIFFERENT: dict[str, str] = {
+    # SAMPLE(?__param) in HAVING; grouping by the parameter compiles on Virtuoso but grlc pastes the value
+    # into GROUP BY (a syntax error), so it is not changed (docs/engines.md)
+    **{f"{q} {c}".strip(): COMPILER for q, cs in (
+        ("co-affiliation-countries", ("", "country=China", "min-papers=2")),
+        ("sub-organisations", ("", "parent=peking-university", "depth=1"))) for c in cs},
     # plan-dependent: all but regulations jurisdiction=China matched in 6 runs on 2026-12-02, policies
     # jurisdiction=China and programmes country=China did not in a 7th (the same server settings)
     **{c: PATH_TO_PARAM for c in ("actor-counts topic=genomics", "actors topic=genomics", "events place=China",
                                   "events topic=artificial-intelligence", "policies jurisdiction=China",
                                   "programmes country=China", "regulations topic=biosecurity",
                                   "regulations jurisdiction=China")},
-    **{f"{q} {c}".strip(): COMPILER for q, cs in (
-        ("co-affiliation-countries", ("", "country=China", "min-papers=2")),
-        ("working-groups", ("", "body=cmde-ai-medical-device-cooperation-platform")),
-        ("sub-organisations", ("", "parent=peking-university", "depth=1"))) for c in cs},
-    **{c: "Virtuoso internal error SP031 ssg_print_bop_bool_expn (): unsupported mode"
-       for c in ("cross-border-ties", "cross-border-ties from=China", "cross-border-ties to=United States")},
     "regulations": LANG_MIN,
     # ORDER BY ?region sorts a GROUP_CONCAT (actors with several regions): its part order is the engine's,
     # so the row order differs in some runs (same rows; matched on another Virtuoso server)
@@ -120,3 +121,23 @@ def test_virtuoso_gives_the_embedded_stores_rows(real_build, published, server, 
     if matched_known:  # Virtuoso's answers to its defective cases vary with its parallel plans (seen: actors)
         warnings.warn(f"listed as known Virtuoso differences but the same in this run: {matched_known}",
                       stacklevel=1)
+
+
+REWRITTEN_FOR_VIRTUOSO = ["cross-border-ties", "working-groups"]
+
+
+@pytest.mark.parametrize("query", REWRITTEN_FOR_VIRTUOSO)
+def test_queries_virtuoso_could_not_compile_give_the_embedded_stores_rows_regression(
+        query, real_build, published, server, graphs, rendered):
+    """Bugs (Virtuoso 7.2 differences, fixed in the queries): cross-border-ties to=… was refused with SP031
+    "ssg_print_bop_bool_expn (): unsupported mode" (EXISTS inside IF; now && / ||) and its other cases came in
+    another order (ORDER BY on language-tagged labels; now STR()); working-groups failed with SQ156 "Bad dfe in
+    sqlo_place_exp" (aggregates inside IF; now combined outside a grouped subquery).  Every case of each gives
+    the embedded store's rows, in its order."""
+    assert published.returncode == 0, published.stderr
+    root, _ = real_build
+    store = ox.Store.read_only(str(root / "dist" / "store"))
+    cases = [(case, text) for case, text in rendered if case.split()[0] == query]
+    assert cases
+    for case, text in cases:
+        assert virtuoso.differences(text, server.select(text, graphs), store) is None, case
