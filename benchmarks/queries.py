@@ -4,13 +4,18 @@ A case is a query with its defaults, or with one parameter set to its example (t
 ``example``), so each query is timed as `pmkg query NAME` and `pmkg query NAME --param p=example`
 run it.  Engines, over the same built data:
 
-- embedded: the on-disk Oxigraph store in dist/store (pyoxigraph, union default graph), as `pmkg query`
-  runs it; the product.
+- embedded (disk): the on-disk Oxigraph store in dist/store (pyoxigraph, union default graph), as
+  `pmkg query` runs it.
+- memory: the same store copied into an in-memory pyoxigraph store once per size (src/pmkg/memory.py),
+  as `pmkg serve`'s workers, `pmkg site` and `pmkg report` run it under `--store memory|auto`; the load
+  time and the process's RSS growth for the copy are printed.  Its rows are checked against the disk
+  store's: same rows as a multiset, each GROUP_CONCAT cell compared as its sorted parts (SPARQL leaves
+  their order undefined and the two stores' orders differ): the "same" column.
 - rdflib (the baseline): dist/pmkg.nq parsed into an rdflib Dataset with default_union=True, rdflib's
   SPARQL engine, in the same process, on the same rendered text.  Skipped above --rdflib-max copies
   (parsing 4.7 M quads alone takes minutes).
 
-Each cell is the median of --runs runs after one warm-up run, as wall-clock time and (embedded) as the
+Each cell is the median of --runs runs after one warm-up run, as wall-clock time and (embedded, memory) as the
 CPU time the process used (on a shared, loaded machine the wall clock mostly measures the wait for a
 core; the CPU time is the work the query costs); a case still running after --cap seconds
 (embedded) or --rdflib-cap seconds (rdflib) is stopped there (forked child) and shown as "> cap".
@@ -25,6 +30,7 @@ Sizes above 1 are synthetic copies (benchmarks/synth.py) built with the real pip
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing as mp
 import re
@@ -40,11 +46,15 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from synth import make_synthetic  # noqa: E402
 
 from pmkg.catalogue import QuerySpec, example_cases, load_catalogue  # noqa: E402
+from pmkg.memory import memory_copy  # noqa: E402
 from pmkg.query import EmbeddedBackend, Result, Value, run_query  # noqa: E402
 from pmkg.store import open_store  # noqa: E402
 
 ENDPOINT_IN_TEST = re.compile(r"^#\+ endpoint_in_test:\s*(\S+)\s*$", re.MULTILINE)
 DATASET: Dataset | None = None  # parsed once in the parent, inherited by forked children
+MEMORY: object | None = None  # the in-memory copy of the store, loaded once in the parent, inherited likewise
+CONCAT = re.compile(r"GROUP_CONCAT\s*\((.*?)\)\s*AS\s*\?(\w+)", re.IGNORECASE | re.DOTALL)
+SEPARATOR = re.compile(r"separator\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
 Case = tuple[str, dict[str, str]]
 
 
@@ -74,16 +84,40 @@ def _value(term: object) -> Value | None:
     return Value(str(term))
 
 
+def separators(spec: QuerySpec) -> list[str]:
+    """The separators of the query's GROUP_CONCATs (as tests/test_endpoint.py finds them)."""
+    found = set()
+    for match in CONCAT.finditer(re.sub(r"#[^\n]*", "", spec.text)):
+        sep = SEPARATOR.search(match.group(1))
+        found.add((sep.group(1) if sep.group(1) is not None else sep.group(2)) if sep else " ")
+    return sorted(x for x in found if x)
+
+
+def digest(spec: QuerySpec, result: Result) -> str:
+    """A hash of the rows as a multiset, each literal cell as the sorted parts of its GROUP_CONCATs."""
+    seps = separators(spec)
+    split = re.compile("|".join(map(re.escape, seps))) if seps else None
+    rows = []
+    for row in result.rows:
+        cells = []
+        for v in row:
+            text = "" if v is None else v.text
+            cells.append("\x1f".join(sorted(split.split(text))) if split and v is not None and not v.is_iri
+                         else text)
+        rows.append("\x1e".join(cells))
+    return hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest()[:16]
+
+
 def timed_runs(backend: object, spec: QuerySpec, given: dict[str, str], runs: int,
-               cap: float) -> tuple[list[float], list[float], int]:
+               cap: float) -> tuple[list[float], list[float], int, str]:
     """Warm-up plus ``runs`` timed runs; stops early once the total passes ``cap``.
 
-    (wall-clock times, CPU times of this process, rows).  The CPU time is what the query costs
+    (wall-clock times, CPU times of this process, rows, digest of the rows).  The CPU time is what the query costs
     when the machine is shared: the engine runs in this thread, so it is the work done, without
     the time spent waiting for a core."""
     times: list[float] = []
     cpu: list[float] = []
-    rows = -1
+    rows, rows_digest = -1, ""
     spent = 0.0
     for i in range(runs + 1):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -91,35 +125,38 @@ def timed_runs(backend: object, spec: QuerySpec, given: dict[str, str], runs: in
         elapsed, used = time.perf_counter() - start, time.process_time() - start_cpu
         spent += elapsed
         rows = len(result.rows)
+        if not i:
+            rows_digest = digest(spec, result)
         if i:
             times.append(elapsed)
             cpu.append(used)
         if spent > cap:
             times, cpu = times or [elapsed], cpu or [used]
             break
-    return times, cpu, rows
+    return times, cpu, rows, rows_digest
 
 
 def _child(conn, which: str, dist: str, spec: QuerySpec, given: dict[str, str], runs: int, cap: float) -> None:
     try:
-        backend = EmbeddedBackend(open_store(Path(dist))) if which == "embedded" else RdflibBackend(DATASET)
-        times, cpu, rows = timed_runs(backend, spec, given, runs, cap)
-        conn.send(("ok", statistics.median(times), statistics.median(cpu), rows))
+        backend = (EmbeddedBackend(open_store(Path(dist))) if which == "embedded" else
+                   EmbeddedBackend(MEMORY) if which == "memory" else RdflibBackend(DATASET))  # type: ignore[arg-type]
+        times, cpu, rows, rows_digest = timed_runs(backend, spec, given, runs, cap)
+        conn.send(("ok", statistics.median(times), statistics.median(cpu), rows, rows_digest))
     except Exception as exc:  # reported in the table, not raised
-        conn.send(("error", type(exc).__name__, None, -1))
+        conn.send(("error", f"{type(exc).__name__}: {exc}"[:300], None, -1, ""))
 
 
 def in_child(which: str, dist: Path, spec: QuerySpec, given: dict[str, str], runs: int,
-             cap: float) -> tuple[float | str, float | None, int]:
-    """(median seconds or an error name or "> cap", median CPU seconds, rows)"""
+             cap: float) -> tuple[float | str, float | None, int, str]:
+    """(median seconds or an error or "> cap", median CPU seconds, rows, digest of the rows)"""
     parent, child = mp.Pipe(duplex=False)
     proc = mp.get_context("fork").Process(target=_child, args=(child, which, str(dist), spec, given, runs, cap))
     proc.start()
     try:
         if parent.poll(cap + 5 if which == "rdflib" else cap * 2 + 10):
-            _status, value, cpu, rows = parent.recv()
-            return value, cpu, rows
-        return f"> {cap:g} s", None, -1
+            _status, value, cpu, rows, rows_digest = parent.recv()
+            return value, cpu, rows, rows_digest
+        return f"> {cap:g} s", None, -1, ""
     finally:
         if proc.is_alive():
             proc.terminate()
@@ -130,7 +167,7 @@ def fmt(value: float | str | None) -> str:
     if value is None:
         return "-"
     if isinstance(value, str):
-        return value[:12]
+        return value.split(":")[0][:12]
     return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
 
 
@@ -150,51 +187,97 @@ def dist_for(copies: int, work: Path, reuse: bool, dist1: Path) -> Path:
     return dist
 
 
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
+def load_memory(dist: Path) -> dict:
+    """Load MEMORY (the in-memory copy of ``dist``'s store); what it cost."""
+    global MEMORY
+    MEMORY = None
+    before, start, start_cpu = rss_mb(), time.perf_counter(), time.process_time()
+    MEMORY = memory_copy(dist, dist.parent / "imports" if dist == ROOT / "dist" else None)
+    cost = {"quads": len(MEMORY), "load_s": time.perf_counter() - start, "load_cpu_s": time.process_time() - start_cpu,
+            "rss_added_mb": rss_mb() - before}
+    print(f"memory: {cost['quads']} quads loaded in {cost['load_s']:.1f} s ({cost['load_cpu_s']:.1f} s CPU), "
+          f"RSS +{cost['rss_added_mb']:.0f} MB", flush=True)
+    return cost
+
+
 def bench_size(copies: int, dist: Path, catalogue: dict[str, QuerySpec], args: argparse.Namespace) -> list[dict]:
     global DATASET
-    with_rdflib = copies <= args.rdflib_max
+    with_rdflib = copies <= args.rdflib_max and (dist / "pmkg.nq").is_file()
     DATASET = None
     if with_rdflib:
         start = time.perf_counter()
         DATASET = Dataset(default_union=True)
         DATASET.parse(dist / "pmkg.nq", format="nquads")
         print(f"rdflib: parsed {len(DATASET)} quads of {dist}/pmkg.nq in {time.perf_counter() - start:.1f} s")
+    LOADS[copies] = load_memory(dist)
     print(f"\n== {copies}x  ({dist})")
-    header = f"{'case':58} {'embedded':>10} {'emb cpu':>10} {'rdflib':>10}   rows (emb/rdflib)"
+    header = (f"{'case':52} {'disk':>9} {'disk cpu':>9} {'mem':>9} {'mem cpu':>9} {'rdflib':>9}"
+              "   rows (disk/mem/rdflib) same")
     print(header + "\n" + "-" * len(header), flush=True)
     rows = []
     for name, spec in catalogue.items():
         if ENDPOINT_IN_TEST.search(spec.text):  # SERVICE to a registry: not a local query
             continue
         for label, given in example_cases(spec):
-            emb, emb_cpu, emb_rows = in_child("embedded", dist, spec, given, args.runs, args.cap)
-            rdf, _, rdf_rows = (in_child("rdflib", dist, spec, given, args.runs, args.rdflib_cap)
-                                if with_rdflib else (None, None, -1))
+            emb, emb_cpu, emb_rows, emb_digest = in_child("embedded", dist, spec, given, args.runs, args.cap)
+            mem, mem_cpu, mem_rows, mem_digest = in_child("memory", dist, spec, given, args.runs, args.cap)
+            rdf, _, rdf_rows, _ = (in_child("rdflib", dist, spec, given, args.runs, args.rdflib_cap)
+                                   if with_rdflib else (None, None, -1, ""))
             case = f"{name} {label}".strip()
+            same = "yes" if emb_digest and emb_digest == mem_digest else "NO" if emb_digest and mem_digest else "-"
             rows.append({"copies": copies, "case": case, "query": name, "params": given,
                          "embedded_s": emb if isinstance(emb, float) else None, "embedded": fmt(emb),
-                         "embedded_cpu_s": emb_cpu, "embedded_cpu": fmt(emb_cpu),
-                         "rows": emb_rows, "rdflib_s": rdf if isinstance(rdf, float) else None,
-                         "rdflib": fmt(rdf), "rdflib_rows": rdf_rows})
-            shown_rows = f"{emb_rows}/{rdf_rows if with_rdflib and rdf_rows >= 0 else '-'}"
-            print(f"{case[:58]:58} {fmt(emb):>10} {fmt(emb_cpu):>10} {fmt(rdf):>10}   {shown_rows}", flush=True)
+                         "embedded_cpu_s": emb_cpu, "embedded_cpu": fmt(emb_cpu), "rows": emb_rows,
+                         "memory_s": mem if isinstance(mem, float) else None, "memory": fmt(mem),
+                         "memory_cpu_s": mem_cpu, "memory_cpu": fmt(mem_cpu), "memory_rows": mem_rows,
+                         "memory_same_rows": same,
+                         "rdflib_s": rdf if isinstance(rdf, float) else None, "rdflib": fmt(rdf),
+                         "rdflib_error": rdf if isinstance(rdf, str) and not rdf.startswith(">") else None,
+                         "rdflib_rows": rdf_rows})
+            shown_rows = f"{emb_rows}/{mem_rows}/{rdf_rows if with_rdflib and rdf_rows >= 0 else '-'}"
+            print(f"{case[:52]:52} {fmt(emb):>9} {fmt(emb_cpu):>9} {fmt(mem):>9} {fmt(mem_cpu):>9} {fmt(rdf):>9}"
+                  f"   {shown_rows} {same}", flush=True)
     return rows
+
+
+LOADS: dict[int, dict] = {}
 
 
 def summary(rows: list[dict]) -> list[str]:
     lines = []
     for copies in sorted({r["copies"] for r in rows}):
         mine = [r for r in rows if r["copies"] == copies]
-        times = [r["embedded_s"] for r in mine if r["embedded_s"] is not None]
-        slow = max(mine, key=lambda r: r["embedded_s"] or 0)
-        cpu = [r["embedded_cpu_s"] for r in mine if r.get("embedded_cpu_s") is not None]
-        slow_cpu = max(mine, key=lambda r: r.get("embedded_cpu_s") or 0)
-        fails = sum(r["embedded_s"] is None for r in mine)
-        lines.append(f"{copies}x: {len(mine)} cases, embedded median {fmt(statistics.median(times))}, "
-                     f"slowest {fmt(slow['embedded_s'])} ({slow['case']}), {fails} stopped or failed")
-        if cpu:
-            lines.append(f"{copies}x: embedded CPU median {fmt(statistics.median(cpu))}, "
-                         f"slowest {fmt(slow_cpu['embedded_cpu_s'])} ({slow_cpu['case']})")
+        if copies in LOADS:
+            load = LOADS[copies]
+            lines.append(f"{copies}x: memory copy of {load['quads']} quads: loaded in {fmt(load['load_s'])} "
+                         f"({fmt(load['load_cpu_s'])} CPU), RSS +{load['rss_added_mb']:.0f} MB")
+        for engine in ("embedded", "memory"):
+            times = [r[f"{engine}_s"] for r in mine if r[f"{engine}_s"] is not None]
+            cpu = [r[f"{engine}_cpu_s"] for r in mine if r.get(f"{engine}_cpu_s") is not None]
+            if not times:
+                continue
+            slow = max(mine, key=lambda r, e=engine: r[f"{e}_s"] or 0)
+            slow_cpu = max(mine, key=lambda r, e=engine: r.get(f"{e}_cpu_s") or 0)
+            fails = sum(r[f"{engine}_s"] is None for r in mine)
+            shown = "disk" if engine == "embedded" else engine
+            lines.append(f"{copies}x {shown}: {len(mine)} cases, median {fmt(statistics.median(times))}, "
+                         f"slowest {fmt(slow[f'{engine}_s'])} ({slow['case']}), {fails} stopped or failed; "
+                         f"CPU median {fmt(statistics.median(cpu))}, slowest {fmt(slow_cpu[f'{engine}_cpu_s'])} "
+                         f"({slow_cpu['case']})")
+            for limit in (0.1, 0.3, 1.0):
+                lines.append(f"{copies}x {shown}: {sum(t < limit for t in times)}/{len(mine)} cases under "
+                             f"{fmt(limit)} wall, {sum(t < limit for t in cpu)}/{len(mine)} under {fmt(limit)} CPU")
+        differ = [r["case"] for r in mine if r.get("memory_same_rows") == "NO"]
+        lines.append(f"{copies}x: memory rows = disk rows in {sum(r.get('memory_same_rows') == 'yes' for r in mine)}"
+                     f"/{len(mine)} cases" + (f"; DIFFERENT: {', '.join(differ)}" if differ else ""))
+        for r in mine:
+            if r.get("rdflib_error"):
+                lines.append(f"{copies}x rdflib: {r['case']} failed: {r['rdflib_error']}")
     return lines
 
 
@@ -238,27 +321,31 @@ def main() -> int:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.with_suffix(".json").write_text(json.dumps(
-            {"runs": args.runs, "cap": args.cap, "rdflib_cap": args.rdflib_cap, "summary": tail, "cases": rows},
+            {"runs": args.runs, "cap": args.cap, "rdflib_cap": args.rdflib_cap, "summary": tail,
+             "memory_loads": LOADS, "cases": rows},
             indent=1, ensure_ascii=False), encoding="utf-8")
         args.out.with_suffix(".txt").write_text(table(rows) + "\n\n" + "\n".join(tail) + "\n", encoding="utf-8")
     return 0
 
 
 def table(rows: list[dict]) -> str:
-    """One line per case, one embedded/rdflib column pair per size."""
+    """One line per case: disk (wall, CPU), memory (wall, CPU), rdflib, rows, per size."""
     sizes = sorted({r["copies"] for r in rows})
     by = {(r["case"], r["copies"]): r for r in rows}
     names = list(dict.fromkeys(r["case"] for r in rows))
-    head = f"{'case':58}" + "".join(f" {f'{n}x emb':>10} {f'{n}x cpu':>10} {f'{n}x rdflib':>10} {'rows':>6}"
+    cols = ("disk", "disk cpu", "mem", "mem cpu", "rdflib")
+    head = f"{'case':52}" + "".join("".join(f" {f'{n}x {c}':>12}" for c in cols) + f" {'rows':>6} {'same':>4}"
                                     for n in sizes)
     lines = [head, "-" * len(head)]
     for case in names:
         cells = ""
         for n in sizes:
             r = by.get((case, n))
-            cells += (f" {r['embedded']:>10} {r.get('embedded_cpu', '-'):>10} {r['rdflib']:>10} {r['rows']:>6}" if r
-                      else f" {'':>10} {'':>10} {'':>10} {'':>6}")
-        lines.append(f"{case[:58]:58}{cells}")
+            values = ([r["embedded"], r.get("embedded_cpu", "-"), r.get("memory", "-"), r.get("memory_cpu", "-"),
+                       r["rdflib"]] if r else [""] * 5)
+            cells += "".join(f" {v:>12}" for v in values)
+            cells += f" {r['rows']:>6} {r.get('memory_same_rows', '-'):>4}" if r else f" {'':>6} {'':>4}"
+        lines.append(f"{case[:52]:52}{cells}")
     return "\n".join(lines)
 
 

@@ -82,3 +82,20 @@ def test_removal_killed_half_way_is_finished_by_the_next_command(import_project:
     assert "reloaded" in done.stderr
     graphs = {q.graph_name.value for q in ox.Store.read_only(str(import_project / "dist" / STORE_DIR))}
     assert "https://w3id.org/pmkg/id/document/import-one" not in graphs
+
+
+def test_rebuild_after_an_import_file_was_deleted_drops_its_graph(import_project: Path) -> None:  # noqa: F811
+    """Regression (found by tests/test_web_served.py): the build copied the previous store whenever its
+    outputs key matched, but the manifest keeps the key of the build before any import, so deleting
+    imports/sample.nq and rebuilding kept the import's papers in dist/store (the exports lacked them)."""
+    from pmkg.pipeline import Paths, build
+    from pmkg.query import EmbeddedBackend
+    from pmkg.store import open_store
+
+    count = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://w3id.org/pmkg/ontology#Publication> }"
+    imported(import_project, "wos", BIBLIO / "wos-sample.txt", "sample")
+    assert EmbeddedBackend(open_store(import_project / "dist")).select(count).rows[0][0].text == "3"
+    (import_project / "imports" / "sample.nq").unlink()
+    build(Paths(root=import_project), run_reasoner=False)
+    assert EmbeddedBackend(open_store(import_project / "dist")).select(count).rows[0][0].text == "0"
+    assert read_manifest(import_project / "dist")["imports"] == {}

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pmkg.catalogue import load_catalogue
+from pmkg.memory import memory_copy
 from pmkg.output import short
 from pmkg.query import EmbeddedBackend, run_query
 from pmkg.report import build_report, render
@@ -28,11 +29,12 @@ needs_chromium = pytest.mark.skipif(chromium_binary() is None, reason="chromium 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
 
 
-@pytest.fixture(scope="module")
-def env(real_build):
+@pytest.fixture(scope="module", params=["memory", "disk"])
+def env(request, real_build):
+    """The real build's store in memory (as `pmkg report` queries it by default) and on disk."""
     root, _ = real_build
-    return root, load_catalogue(root / "queries"), EmbeddedBackend(open_store(root / "dist")), \
-        read_manifest(root / "dist")
+    store = memory_copy(root / "dist", root / "imports") if request.param == "memory" else open_store(root / "dist")
+    return root, load_catalogue(root / "queries"), EmbeddedBackend(store), read_manifest(root / "dist")
 
 
 @pytest.fixture(scope="module")

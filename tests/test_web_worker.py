@@ -32,3 +32,19 @@ def test_query_time_limit_excludes_worker_start_up(real_build, store_copy) -> No
         assert kind == "boolean" and b"true" in body
     finally:
         pool.close()
+
+
+def test_a_memory_worker_answers_from_its_copy(real_build, tmp_path: Path) -> None:
+    """Mode "memory": the worker loads the snapshot's N-Quads files and answers as the disk store does."""
+    from pmkg.memory import write_snapshot_files
+    from pmkg.store import open_store
+
+    root = real_build[0]
+    write_snapshot_files(root / "dist", root / "imports", tmp_path / "snap")
+    pool = QueryPool(tmp_path / "snap", root / "queries", workers=1, timeout=60, mode="memory")
+    try:
+        kind, _, body = pool.run("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                                 "application/sparql-results+json", "text/turtle")
+        assert kind == "solutions" and f'"{len(open_store(root / "dist"))}"'.encode() in body
+    finally:
+        pool.close()

@@ -243,11 +243,15 @@ def outputs_key(nquads: Path, ontology: Path, imports: Path | None) -> str:
     return digest.hexdigest()
 
 
-def _reuse(old: Path, new: Path, key: str) -> bool:
-    """Copy the previous dist/'s exports and store when they were written from exactly the same input."""
+def _reuse(old: Path, new: Path, key: str, imports: dict[str, list[int]]) -> bool:
+    """Copy the previous dist/'s exports and store when they were written from exactly the same input
+    and its store holds exactly the import files ``imports`` (their states) as they are now."""
     previous = read_manifest(old) or {}
     names = [*EXPORTS, "ontology.ttl"]
     if previous.get("outputs_key") != key or not all((old / n).is_file() for n in names):
+        return False
+    if (previous.get("imports") or {}) != imports:
+        # the key is the last build's; an import since (or a file deleted by hand) changed the store
         return False
     try:
         for name in names:
@@ -297,7 +301,7 @@ def _write_outputs(dist: Path, tmp: Path, graphs: Iterable[tuple[str, Iterable[s
     nquads = tmp / ".input.nq"
     write_nquads(nquads, graphs)
     manifest = {**manifest, "outputs_key": outputs_key(nquads, ontology, imports), "imports": import_states(imports)}
-    reused = dist.is_dir() and _reuse(dist, tmp, manifest["outputs_key"])
+    reused = dist.is_dir() and _reuse(dist, tmp, manifest["outputs_key"], manifest["imports"])
     if not reused:
         _write_all(tmp, nquads, ontology, imports, dist if dist.is_dir() else None)
     nquads.unlink()

@@ -58,6 +58,9 @@ console: Console = _LazyConsole(highlight=False)  # type: ignore[assignment]
 
 RootOption = typer.Option(Path("."), "--root", help="Project root holding kg/, ontology/, queries/ and dist/.",
                           file_okay=False)
+StoreOption = typer.Option(None, "--store", help="Query the built store in memory, on disk, or auto (memory up to "
+                                                 "$PMKG_MEMORY_MAX_QUADS quads, default 2,000,000); default: "
+                                                 "$PMKG_STORE, else auto (serve) or disk (site, report).")
 
 
 def print_error(exc: PmkgError, tail: str = "") -> None:

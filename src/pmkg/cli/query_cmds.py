@@ -70,13 +70,21 @@ def upgrade_summaries(paths: Paths) -> None:
         err_console.print(item.message(), markup=False, soft_wrap=True)
 
 
-def backend_for(root: Path, endpoint: str | None) -> Backend:
+def backend_for(root: Path, endpoint: str | None, store_policy: str = "disk") -> Backend:
+    """The endpoint's backend, else the built store's: on disk, or (``store_policy`` memory or auto, for
+    commands that run many queries) in memory (:mod:`pmkg.memory`; the choice is printed on stderr)."""
     if endpoint:
         from pmkg.remote import EndpointBackend
         return EndpointBackend(endpoint)
     from pmkg.query import EmbeddedBackend
     from pmkg.store import open_store
-    return EmbeddedBackend(open_store(ensure_built(root).dist))
+    paths = ensure_built(root)
+    if store_policy == "disk":
+        return EmbeddedBackend(open_store(paths.dist))
+    from pmkg.memory import open_for_queries
+    store, choice = open_for_queries(paths.dist, paths.imports, store_policy)
+    err_console.print(choice.line(), markup=False, highlight=False)
+    return EmbeddedBackend(store)
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pmkg.cli.common import RootOption, console, project_paths, reports_errors
+from pmkg.cli.common import RootOption, StoreOption, console, project_paths, reports_errors
 from pmkg.cli.query_cmds import EndpointOption, backend_for, parse_params
 from pmkg.errors import InputError, PmkgError
 
@@ -29,6 +29,12 @@ def list_reports() -> Table:
     return table
 
 
+def store_policy(option: str | None) -> str:
+    from pmkg.memory import policy_from
+
+    return policy_from(option, default="disk")  # memory reorders GROUP_CONCAT parts (pmkg.memory)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("report")
     @reports_errors
@@ -38,6 +44,7 @@ def register(app: typer.Typer) -> None:
         param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE, e.g. entity=bgi or cluster=…"),
         endpoint: str = EndpointOption,
         list_: bool = typer.Option(False, "--list", help="List the reports."),
+        store: str = StoreOption,
         root: Path = RootOption,
     ) -> None:
         """Render a report from canned-query results as HTML or Markdown."""
@@ -50,7 +57,7 @@ def register(app: typer.Typer) -> None:
         from pmkg.store import read_manifest
 
         fmt = output_format(out)
-        backend = backend_for(root, endpoint)
+        backend = backend_for(root, endpoint, store_policy(store))
         paths = project_paths(root)
         manifest = None if endpoint else read_manifest(paths.dist)
         from pmkg.catalogue import load_catalogue

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pmkg.cli.common import RootOption, err_console, reports_errors
+from pmkg.cli.common import RootOption, StoreOption, err_console, reports_errors
 from pmkg.cli.query_cmds import ensure_built
 
 if TYPE_CHECKING:  # the rest is imported by the commands (a fast start)
@@ -77,16 +77,20 @@ def register(app: typer.Typer) -> None:
         allow_service: bool = typer.Option(False, "--allow-service",
                                            help="Let queries fetch from other endpoints (SPARQL SERVICE)."),
         oxigraph: bool = typer.Option(False, "--oxigraph", help="Serve only SPARQL, with Oxigraph's own server."),
+        store: str = StoreOption,
         root: Path = RootOption,
     ) -> None:
         """Serve the site, the entity IRIs (HTML or RDF by Accept), the SPARQL endpoint (/query) and the canned
         queries as an API (/api/queries) on one port, read-only, until Ctrl-C."""
+        from pmkg.memory import policy_from
+
+        policy = policy_from(store)
         paths = ensure_built(root)
         if oxigraph:
             serve_oxigraph(paths.dist, bind, port, round(timeout))
             return
         with _stop_on_sigterm():  # uvicorn re-raises SIGTERM after its graceful shutdown: exit 0, cleaned up
-            serve_site(paths, bind, port, site, timeout, workers, allow_service)
+            serve_site(paths, bind, port, site, timeout, workers, allow_service, policy)
 
 
 def serve_oxigraph(dist: Path, bind: str, port: int, timeout: int) -> None:
@@ -119,12 +123,11 @@ def site_is_current(site: Path, dist: Path) -> bool:
 
 
 def serve_site(paths: Paths, bind: str, port: int, site: Path | None, timeout: float, workers: int,
-               allow_service: bool) -> None:
+               allow_service: bool, policy: str = "auto") -> None:
     import uvicorn
 
     from pmkg.cli.site_cmds import generate
-    from pmkg.server import OxigraphServer, listening_socket, store_snapshot
-    from pmkg.store import read_manifest
+    from pmkg.server import OxigraphServer, listening_socket
     from pmkg.web.app import ServeConfig, create_app
 
     site = (site or paths.root / "site").resolve()
@@ -133,15 +136,16 @@ def serve_site(paths: Paths, bind: str, port: int, site: Path | None, timeout: f
         if not site_is_current(site, paths.dist):
             err_console.print(f"the site in {site} is missing or from another build; writing it first …")
             generate(paths, site, to_stderr=True)
-        with store_snapshot(paths.dist) as snapshot:
-            config = ServeConfig(site, snapshot, paths.root / "queries", read_manifest(paths.dist) or {},
-                                 timeout=timeout, workers=workers, allow_service=allow_service)
-            app = create_app(config)
-            server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-            url = OxigraphServer(host=bind, port=port).url
-            typer.echo(f"SPARQL endpoint: {url}/query")
-            typer.echo(f"Site: {url}/  ·  API: {url}/api/queries  ·  OpenAPI: {url}/openapi.json")
-            err_console.print(f"serving {site} and a read-only snapshot of dist/store; Ctrl-C stops")
-            server.run(sockets=[sock])
+        config = ServeConfig(site, paths.dist, paths.root / "queries", paths.imports, timeout=timeout,
+                             workers=workers, allow_service=allow_service, store_policy=policy,
+                             announce=lambda line: err_console.print(line, markup=False, highlight=False))
+        app = create_app(config)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        url = OxigraphServer(host=bind, port=port).url
+        typer.echo(f"SPARQL endpoint: {url}/query")
+        typer.echo(f"Site: {url}/  ·  API: {url}/api/queries  ·  OpenAPI: {url}/openapi.json")
+        err_console.print(f"serving {site} and a read-only snapshot of dist/ (taken again after a rebuild or "
+                          "import); Ctrl-C stops")
+        server.run(sockets=[sock])
     finally:
         sock.close()

@@ -4,7 +4,10 @@ protocol endpoint and the canned queries as an HTTP API, on one port, read-only.
 Routes: ``/`` the site; ``/id/<kind>/<slug>`` HTML or RDF by ``Accept`` (or a ``.ttl``, ``.nt``,
 ``.jsonld`` … suffix); ``/query`` (and ``/sparql``) the SPARQL 1.1 protocol, queries only, no
 ``SERVICE`` unless allowed; ``/api/queries`` and ``/api/queries/NAME``; ``/openapi.json``.
-Queries run in worker processes with a time limit (:mod:`pmkg.web.worker`).
+Queries run in worker processes with a time limit (:mod:`pmkg.web.worker`), on a snapshot of
+``dist/`` on disk or in memory (``--store``), taken again after a rebuild or import
+(:mod:`pmkg.web.served`); every answer names the build it came from (``X-Pmkg-Build``) and whether
+that is what ``dist/`` holds now (``X-Pmkg-Current``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +35,8 @@ from pmkg.query import Value
 from pmkg.site.pages import query_call
 from pmkg.web import negotiate
 from pmkg.web.openapi import RESERVED, openapi
-from pmkg.web.worker import CannedAnswer, QueryPool, QueryTimeout
+from pmkg.web.served import Served, Snapshot
+from pmkg.web.worker import CannedAnswer, QueryTimeout
 
 ENTITY_PATH = re.compile(r"^(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)(?:\.(?P<suffix>[a-z]+))?$")
 DEFAULT_MAX_ROWS = 10000
@@ -45,12 +49,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @dataclass
 class ServeConfig:
     site: Path
-    store: Path  # the store folder to serve (a snapshot, opened read-only by every worker)
+    dist: Path  # the built dist/ to serve (snapshots of it; never written)
     queries: Path
-    manifest: dict = field(default_factory=dict)
+    imports: Path | None = None
     timeout: float = 30.0
     workers: int = 2
     allow_service: bool = False
+    store_policy: str = "auto"  # memory, disk or auto (pmkg.memory)
+    announce: Callable[[str], None] | None = field(default=None, repr=False)  # told which snapshot is served
 
 
 class ApiError(PmkgError):
@@ -65,15 +71,17 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> J
 
 def create_app(config: ServeConfig) -> FastAPI:
     catalogue = load_catalogue(config.queries)
-    fingerprint = str(config.manifest.get("fingerprint", "unknown"))
+    served = Served(config.dist, config.imports, config.queries, config.store_policy, config.workers,
+                    config.timeout, config.announce)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = QueryPool(config.store, config.queries, config.workers, config.timeout)
+        served.start()
+        app.state.served = served
         try:
             yield
         finally:
-            app.state.pool.close()
+            served.close()
 
     app = FastAPI(title="pmkg", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
 
@@ -97,13 +105,19 @@ def create_app(config: ServeConfig) -> FastAPI:
     async def on_query_error(_request: Request, exc: QueryError) -> JSONResponse:
         return error(400, "; ".join(exc.lines()))
 
+    def build_headers(snapshot: Snapshot) -> dict[str, str]:
+        return {"X-Pmkg-Build": snapshot.fingerprint, "X-Pmkg-Current": str(served.current(snapshot)).lower()}
+
     @app.get("/openapi.json", include_in_schema=False)
     def openapi_json() -> JSONResponse:
-        return JSONResponse(openapi(catalogue, fingerprint[:16]))
+        with served.use() as snapshot:
+            return JSONResponse(openapi(catalogue, snapshot.fingerprint[:16]), headers=build_headers(snapshot))
 
     @app.get("/api/queries")
     def list_queries() -> JSONResponse:
-        return JSONResponse({"queries": [describe_spec(s) for s in catalogue.values()], "fingerprint": fingerprint})
+        with served.use() as snapshot:
+            return JSONResponse({"queries": [describe_spec(s) for s in catalogue.values()],
+                                 "fingerprint": snapshot.fingerprint}, headers=build_headers(snapshot))
 
     @app.get("/api/queries/{name}")
     def run_canned(name: str, request: Request) -> Response:
@@ -114,8 +128,9 @@ def create_app(config: ServeConfig) -> FastAPI:
         if uses_service(spec.text) and not config.allow_service:
             return error(403, f"query '{name}' fetches from another endpoint (SERVICE), which this server does "
                               "not do; start `pmkg serve --allow-service` to allow it")
-        answer: CannedAnswer = request.app.state.pool.run("canned", name, params)
-        return table_response(spec, params, answer, fmt, max_rows, fingerprint)
+        with served.use() as snapshot:
+            answer: CannedAnswer = snapshot.pool.run("canned", name, params)
+            return table_response(spec, params, answer, fmt, max_rows, build_headers(snapshot))
 
     @app.api_route("/query", methods=["GET", "POST"])
     @app.api_route("/sparql", methods=["GET", "POST"])
@@ -129,8 +144,13 @@ def create_app(config: ServeConfig) -> FastAPI:
         graph = negotiate.choose(accept, list(negotiate.RDF)) or "text/turtle"
         from starlette.concurrency import run_in_threadpool
 
-        _kind, media, body = await run_in_threadpool(request.app.state.pool.run, "sparql", text, results, graph)
-        return Response(body, media_type=media, headers={"X-Pmkg-Build": fingerprint})
+        def run() -> tuple[str, bytes, dict[str, str]]:
+            with served.use() as snapshot:
+                _kind, media, body = snapshot.pool.run("sparql", text, results, graph)
+                return media, body, build_headers(snapshot)
+
+        media, body, build = await run_in_threadpool(run)
+        return Response(body, media_type=media, headers=build)
 
     @app.api_route("/id/{segment}/{name}", methods=["GET", "HEAD"])
     def entity(segment: str, name: str, request: Request) -> Response:
@@ -152,10 +172,12 @@ def create_app(config: ServeConfig) -> FastAPI:
             if not page.is_file():
                 return error(404, f"no page for {iri}")
             return FileResponse(page, media_type="text/html; charset=utf-8", headers=vary | alternates(segment, slug))
-        body = request.app.state.pool.run("describe", iri, media)
+        with served.use() as snapshot:
+            body = snapshot.pool.run("describe", iri, media)
+            build = build_headers(snapshot)
         if body is None:
             return error(404, f"{iri} is not in the graph", vary)
-        return Response(body, media_type=media, headers=vary | {"X-Pmkg-Build": fingerprint})
+        return Response(body, media_type=media, headers=vary | build)
 
     app.mount("/", StaticFiles(directory=config.site, html=True), name="site")
     return app
@@ -217,15 +239,17 @@ def cell(value: Value | None) -> str | int | float | None:
 
 
 def table_response(spec: QuerySpec, params: dict[str, str], answer: CannedAnswer, fmt: str, max_rows: int,
-                   fingerprint: str) -> Response:
+                   build: dict[str, str]) -> Response:
+    """The answer as JSON, CSV or XLSX; ``build`` holds the served build's X-Pmkg-Build and X-Pmkg-Current."""
+    fingerprint = build["X-Pmkg-Build"]
     truncated = len(answer.rows) > max_rows
     rows = [[cell(v) for v in row] for row in answer.rows[:max_rows]]
     meta: dict[str, Any] = {"query": spec.name, "params": params, "call": query_call(spec, params),
                             "fingerprint": fingerprint, "rows": len(rows), "total_rows": len(answer.rows),
                             "truncated": truncated, "complete": not truncated and answer.notice is None,
-                            "notice": answer.notice}
+                            "notice": answer.notice, "current": build["X-Pmkg-Current"] == "true"}
     headers = {"X-Pmkg-Query": spec.name, "X-Pmkg-Params": json.dumps(params, ensure_ascii=True),
-               "X-Pmkg-Build": fingerprint, "X-Pmkg-Rows": str(len(rows)),
+               **build, "X-Pmkg-Rows": str(len(rows)),
                "X-Pmkg-Complete": str(meta["complete"]).lower(), "X-Pmkg-Truncated": str(truncated).lower(),
                "Vary": "Accept"}
     if fmt == "csv":

@@ -2,7 +2,9 @@
 
 Oxigraph has no query timeout of its own in Python, and a thread cannot be
 stopped; a worker process can.  Each worker opens the served store read-only
-and answers one job at a time over a pipe; a job that overruns the time limit
+(mode "disk") or loads its own in-memory copy of it (mode "memory", from the
+N-Quads files of the snapshot: :func:`pmkg.memory.load_folder`) and answers
+one job at a time over a pipe; a job that overruns the time limit
 gets its worker killed and replaced, and the caller a :class:`QueryTimeout`.
 """
 
@@ -26,7 +28,7 @@ CONSTRUCT {{ ?entity ?p ?o . ?cite ?cp ?co }}
 WHERE {{ {{ ?entity ?p ?o }} UNION {{ ?cite pm:about ?entity ; a pm:Citation ; ?cp ?co }} }}"""
 EXISTS = "ASK { ?entity ?p ?o }"
 READY = ("ready",)
-START_TIMEOUT = 120.0  # seconds a new worker may take to import and open the store
+START_TIMEOUT = 600.0  # seconds a new worker may take to import and open (or load into memory) the store
 
 
 class QueryTimeout(PmkgError):
@@ -80,13 +82,23 @@ def _describe(store: Any, iri: str, media_type: str) -> bytes | None:
     return ox.serialize(triples, format=fmt)
 
 
-def serve_jobs(reader: BinaryIO, writer: BinaryIO, store_dir: str, queries_dir: str) -> None:
-    """The worker's loop: one pickled job in, one pickled reply out, until the input closes."""
+def open_served(store_dir: str, mode: str) -> Any:
+    """The store a worker queries: ``store_dir`` opened read-only ("disk"), or the N-Quads files in
+    ``store_dir`` loaded into memory ("memory")."""
+    if mode == "memory":
+        from pmkg.memory import load_folder
+
+        return load_folder(Path(store_dir))
     import pyoxigraph as ox
 
+    return ox.Store.read_only(store_dir)
+
+
+def serve_jobs(reader: BinaryIO, writer: BinaryIO, store_dir: str, queries_dir: str, mode: str = "disk") -> None:
+    """The worker's loop: one pickled job in, one pickled reply out, until the input closes."""
     from pmkg.catalogue import load_catalogue
 
-    store = ox.Store.read_only(store_dir)
+    store = open_served(store_dir, mode)
     catalogue = load_catalogue(Path(queries_dir))
     pickle.dump(READY, writer)  # start-up done: the caller's time limit starts with the first job
     writer.flush()
@@ -114,11 +126,11 @@ def serve_jobs(reader: BinaryIO, writer: BinaryIO, store_dir: str, queries_dir: 
 
 
 class Worker:
-    """``python -m pmkg.web.worker STORE QUERIES``: a child process speaking pickles over its stdin/stdout."""
+    """``python -m pmkg.web.worker STORE QUERIES MODE``: a child process speaking pickles over its stdin/stdout."""
 
-    def __init__(self, store_dir: Path, queries_dir: Path) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "pmkg.web.worker", str(store_dir), str(queries_dir)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    def __init__(self, store_dir: Path, queries_dir: Path, mode: str = "disk") -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "pmkg.web.worker", str(store_dir), str(queries_dir),
+                                         mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.ready = False
 
     def wait_ready(self) -> None:
@@ -152,10 +164,12 @@ class Worker:
 
 
 class QueryPool:
-    """``workers`` processes on one read-only store; :meth:`run` blocks until an answer or the time limit."""
+    """``workers`` processes on one read-only store (each with its own copy in memory when ``mode`` is
+    "memory"); :meth:`run` blocks until an answer or the time limit."""
 
-    def __init__(self, store_dir: Path, queries_dir: Path, workers: int = 2, timeout: float = 30.0) -> None:
-        self.store_dir, self.queries_dir, self.timeout = store_dir, queries_dir, timeout
+    def __init__(self, store_dir: Path, queries_dir: Path, workers: int = 2, timeout: float = 30.0,
+                 mode: str = "disk") -> None:
+        self.store_dir, self.queries_dir, self.timeout, self.mode = store_dir, queries_dir, timeout, mode
         self.idle: queue.Queue[Worker] = queue.Queue()
         self.all: list[Worker] = []
         self.lock = threading.Lock()
@@ -163,7 +177,7 @@ class QueryPool:
             self._add()
 
     def _add(self) -> None:
-        worker = Worker(self.store_dir, self.queries_dir)
+        worker = Worker(self.store_dir, self.queries_dir, self.mode)
         with self.lock:
             self.all.append(worker)
         self.idle.put(worker)
@@ -210,7 +224,7 @@ def main() -> None:
 
     out = sys.stdout.buffer
     sys.stdout = sys.stderr
-    serve(sys.stdin.buffer, out, sys.argv[1], sys.argv[2])
+    serve(sys.stdin.buffer, out, sys.argv[1], sys.argv[2], *sys.argv[3:4])
 
 
 if __name__ == "__main__":
