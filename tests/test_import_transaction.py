@@ -98,7 +98,12 @@ def test_import_killed_between_file_and_store_is_recovered_at_next_start(import_
                                             "{ ?s ?p ?o } }", "--format", "csv")
     assert result.returncode == 0, result.stderr
     assert "reloaded" in result.stderr
-    assert int(result.stdout.splitlines()[1]) == len(lines) // 2 < full
+    # the cut file lost its per-organisation summary (written last), so the reload also upgrades it:
+    # the store holds the file as it is now - the kept half plus the summary added back
+    now = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert now[: len(lines) // 2] == lines[: len(lines) // 2]
+    assert "upgraded import k" in result.stderr
+    assert int(result.stdout.splitlines()[1]) == len(now) < full
     manifest = json.loads((import_project / "dist" / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["imports"]["k.nq"] is not None
 

@@ -20,7 +20,9 @@ def generate(paths: Paths, out: Path, *, to_stderr: bool = False, policy: str = 
     from pmkg.catalogue import load_catalogue
     from pmkg.memory import open_for_queries
     from pmkg.site import build_site
+    from pmkg.site.build import check_out_folder
 
+    check_out_folder(out)  # before the store is opened and named: the error is the only line
     with err_console.status("writing the site …"):
         store, choice = open_for_queries(paths.dist, paths.imports, policy)
         err_console.print(f"site: {choice.line()}", markup=False, highlight=False)

@@ -76,6 +76,13 @@ class SiteWriter:
         self.pages += 1
 
 
+def check_out_folder(out: Path) -> None:
+    """Refuse an ``out`` that holds anything but a previous site (it would be replaced)."""
+    if out.exists() and not (out / "index.html").exists() and any(out.iterdir()):
+        raise PmkgError(f"{out} exists and is not a pmkg site; refusing to overwrite it",
+                        hint="choose an empty or new --out folder")
+
+
 def build_site(dist: Path, catalogue: dict[str, QuerySpec], out: Path, ontology: Path,
                store: object | None = None) -> SiteSummary:
     """Write the whole site into ``out`` (replaced); ``store`` is the opened built store."""
@@ -88,10 +95,8 @@ def build_site(dist: Path, catalogue: dict[str, QuerySpec], out: Path, ontology:
     graph = load_site_graph(ox_store)  # type: ignore[arg-type]
     build = {"fingerprint": str(manifest.get("fingerprint", "unknown")), "built": str(manifest.get("built", "unknown")),
              "generated": datetime.now(UTC).replace(microsecond=0).isoformat()}
+    check_out_folder(out)
     if out.exists():
-        if not (out / "index.html").exists() and any(out.iterdir()):
-            raise PmkgError(f"{out} exists and is not a pmkg site; refusing to overwrite it",
-                            hint="choose an empty or new --out folder")
         shutil.rmtree(out)
     out.mkdir(parents=True)
     writer = SiteWriter(out, environment(), build)
