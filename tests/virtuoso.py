@@ -153,7 +153,8 @@ class Virtuoso:
         """Run SQL through isql; its output, or VirtuosoError with isql's error lines."""
         done = subprocess.run([ISQL, f"{HOST}:{self.sql_port}", "dba", DBA_PASSWORD, "VERBOSE=OFF",
                                "BANNER=OFF", "PROMPT=OFF", "ERRORS=STDOUT"], input=statements + "\n",
-                              capture_output=True, text=True, timeout=timeout, check=False)
+                              capture_output=True, encoding="utf-8", errors="replace",  # EXPLAIN prints raw bytes
+                              timeout=timeout, check=False)
         errors = [ln for ln in done.stdout.splitlines() if "*** Error" in ln or ln.startswith(("SQL Error", "*** "))]
         if done.returncode != 0 or errors:
             raise VirtuosoError(f"isql failed ({done.returncode}): {' '.join(errors) or done.stderr.strip()}")
