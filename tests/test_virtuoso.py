@@ -62,9 +62,8 @@ KNOWN_DIFFERENT: dict[str, str] = {
     # ORDER BY ?region sorts a GROUP_CONCAT (actors with several regions): its part order is the engine's,
     # so the row order differs in some runs (same rows; matched on another Virtuoso server)
     "actors": "ORDER BY on a GROUP_CONCAT value whose part order is engine-defined",
-    # (provenance entity=bgi no longer listed: fixed in the query on 2026-12-03, ?o bound again in its OPTIONAL)
     **{c: WEBSITE for c in ("conflicts", "conflicts entity=cancer-precision-medicine-research-center",
-                            "conflicts severity=substantive")},
+                            "conflicts severity=substantive", "provenance entity=bgi")},
 }
 
 
@@ -129,7 +128,7 @@ def test_virtuoso_gives_the_embedded_stores_rows(real_build, published, server, 
                       stacklevel=1)
 
 
-REWRITTEN_FOR_VIRTUOSO = ["cross-border-ties", "working-groups", "provenance"]
+REWRITTEN_FOR_VIRTUOSO = ["cross-border-ties", "working-groups"]
 
 
 @pytest.mark.parametrize("query", REWRITTEN_FOR_VIRTUOSO)
@@ -138,9 +137,8 @@ def test_queries_virtuoso_could_not_compile_give_the_embedded_stores_rows_regres
     """Bugs (Virtuoso 7.2 differences, fixed in the queries): cross-border-ties to=… was refused with SP031
     "ssg_print_bop_bool_expn (): unsupported mode" (EXISTS inside IF; now && / ||) and its other cases came in
     another order (ORDER BY on language-tagged labels; now STR()); working-groups failed with SQ156 "Bad dfe in
-    sqlo_place_exp" (aggregates inside IF; now combined outside a grouped subquery); provenance entity=bgi lost
-    the conflict of its website claims (the NOT EXISTS inside the conflict OPTIONAL did not see the outer ?o; now
-    ?o is bound again inside).  Every case of each gives the embedded store's rows, in its order."""
+    sqlo_place_exp" (aggregates inside IF; now combined outside a grouped subquery).  Every case of each gives
+    the embedded store's rows, in its order."""
     assert published.returncode == 0, published.stderr
     root, _ = real_build
     store = ox.Store.read_only(str(root / "dist" / "store"))
