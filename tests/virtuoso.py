@@ -43,8 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 SERVER = "virtuoso-t"
 ISQL = "isql-vt"  # Debian's name for Virtuoso's isql (plain `isql` is unixODBC's)
-# per request, the client's limit: the slowest local case (external-ids, 26 dataset IRIs) took 62 s on a
-# loaded 2-core machine; a request Virtuoso 7.2.5 will never answer fails after this instead of blocking
+# per request, the client's limit: set when the slowest local case (external-ids, 26 dataset IRIs) took 62-88 s
+# on a loaded 2-core machine (0.05 s since its rewrite; the slowest is now provenance entity=bgi, 2.5-5.5 s);
+# a request Virtuoso 7.2.5 will never answer fails after this instead of blocking
 REQUEST_TIMEOUT = 240.0
 DBA_PASSWORD = "dba"  # a fresh database's; the server listens on loopback only
 INI = """\
@@ -153,7 +154,8 @@ class Virtuoso:
         """Run SQL through isql; its output, or VirtuosoError with isql's error lines."""
         done = subprocess.run([ISQL, f"{HOST}:{self.sql_port}", "dba", DBA_PASSWORD, "VERBOSE=OFF",
                                "BANNER=OFF", "PROMPT=OFF", "ERRORS=STDOUT"], input=statements + "\n",
-                              capture_output=True, text=True, timeout=timeout, check=False)
+                              capture_output=True, encoding="utf-8", errors="replace",  # EXPLAIN prints raw bytes
+                              timeout=timeout, check=False)
         errors = [ln for ln in done.stdout.splitlines() if "*** Error" in ln or ln.startswith(("SQL Error", "*** "))]
         if done.returncode != 0 or errors:
             raise VirtuosoError(f"isql failed ({done.returncode}): {' '.join(errors) or done.stderr.strip()}")
