@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_queries import ROOT, cases  # noqa: E402
+from import_queries import ROOT, cases
 
 
 def main() -> None:
