@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from pmkg.pipeline import Paths, build
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
-SHARED = ROOT.parent / "shared"
+# ../shared beside the checkout, or $PMKG_TEST_SHARED for a worktree elsewhere (as tests/test_import_support.py)
+SHARED = Path(os.environ.get("PMKG_TEST_SHARED") or ROOT.parent / "shared")
 SEEDS = SHARED / "seeds"
 
 
