@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from pmkg.pipeline import Paths, build
+from pmkg.store import open_writable
 
 ROOT = Path(__file__).resolve().parents[1]
 BIBLIO = Path(__file__).parent / "fixtures" / "biblio"
@@ -26,6 +29,17 @@ def make_import_project(dest: Path, *, without_aliases: bool = False) -> Path:
     for name in ("ontology", "queries"):
         (dest / name).symlink_to(ROOT / name)
     return dest
+
+
+def edit_store(root: Path, change: Callable[[ox.Store], None]) -> None:
+    """Apply ``change`` to the project's store opened for writing, then flush and let the store go (its lock
+    with it), as another process would change the store between two queries."""
+    store = open_writable(root / "dist")
+    try:
+        change(store)
+        store.flush()
+    finally:
+        del store
 
 
 @pytest.fixture(scope="session")
