@@ -41,14 +41,10 @@ WEBSITE = "rows of website (schema:url) conflicts are not matched to their confl
 #  their own defaults;
 #  since their rewrites of 2026-12-03: cross-border-ties (SP031: EXISTS inside IF; then its ORDER BY on
 #  language-tagged labels), and working-groups (SQ156: aggregates inside IF); since session 7,
-#  funders-of-affiliated-papers (SQ156 in some runs: aggregates inside IF in its coverage subquery))
-COMPILER = "Virtuoso internal compiler error SQ156 (Bad dfe in sqlo_place_exp / unknown table for a column dfe)"
+#  funders-of-affiliated-papers (SQ156 in some runs: aggregates inside IF in its coverage subquery); since
+#  session 8, co-affiliation-countries and sub-organisations (SQ156: SAMPLE(?__param) in HAVING; the parameter
+#  is now tested in a FILTER outside the grouped subquery))
 KNOWN_DIFFERENT: dict[str, str] = {
-    # SAMPLE(?__param) in HAVING; grouping by the parameter compiles on Virtuoso but grlc pastes the value
-    # into GROUP BY (a syntax error), so it is not changed (docs/engines.md)
-    **{f"{q} {c}".strip(): COMPILER for q, cs in (
-        ("co-affiliation-countries", ("", "country=China", "min-papers=2")),
-        ("sub-organisations", ("", "parent=peking-university", "depth=1"))) for c in cs},
     # plan-dependent: all but regulations jurisdiction=China matched in 6 runs on 2026-12-02, policies
     # jurisdiction=China and programmes country=China did not in a 7th (the same server settings)
     **{c: PATH_TO_PARAM for c in ("actor-counts topic=genomics", "actors topic=genomics", "events place=China",
