@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from test_import_summary import FIX, REAL_WOS, REGISTRIES, imported
-from test_import_support import edit_store, import_project, import_template  # noqa: F401
+from test_import_support import PKU_BELOW_CAS, edit_store, import_project, import_template  # noqa: F401
 
 from pmkg.catalogue import load_catalogue, parse_query_file
 from pmkg.query import EmbeddedBackend, run_query
 from pmkg.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
-ACTOR = "https://w3id.org/pmkg/id/actor/"
 CASES = [{}, {"include-suborgs": "false"}, {"show-unresolved": "true"}, {"org": "peking-university"},
          {"org": "peking-university", "include-suborgs": "false"}, {"org": "sun-yat-sen-university"}]
 
@@ -45,9 +43,5 @@ def same_as_oracle(root: Path) -> int:
 def test_funders_of_affiliated_papers_follow_a_hierarchy_changed_after_the_import(import_project: Path) -> None:  # noqa: F811
     imported(import_project, "wos", REAL_WOS, "real", *REGISTRIES)
     assert same_as_oracle(import_project) >= 4
-    pku_below_cas = ox.Quad(ox.NamedNode(ACTOR + "peking-university"),
-                            ox.NamedNode("https://w3id.org/pmkg/ontology#subOrganisationOf"),
-                            ox.NamedNode(ACTOR + "chinese-academy-of-sciences"),
-                            ox.NamedNode("https://w3id.org/pmkg/id/document/test-hierarchy"))
-    edit_store(import_project, lambda store: store.add(pku_below_cas))  # Peking University put below CAS
+    edit_store(import_project, lambda store: store.add(PKU_BELOW_CAS))  # Peking University put below CAS
     assert same_as_oracle(import_project) >= 4

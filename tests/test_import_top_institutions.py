@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from test_import_summary import FIX, REAL_WOS, REGISTRIES, imported
-from test_import_support import edit_store, import_project, import_template  # noqa: F401
+from test_import_support import PKU_BELOW_CAS, edit_store, import_project, import_template  # noqa: F401
 
 from pmkg.catalogue import load_catalogue, parse_query_file
 from pmkg.importers.summary import graph_facts, hierarchy, upward
@@ -29,10 +29,7 @@ PM = "https://w3id.org/pmkg/ontology#"
 ACTOR = "https://w3id.org/pmkg/id/actor/"
 GRAPH = ox.NamedNode("https://w3id.org/pmkg/id/document/import-real")
 SUB = ox.NamedNode(PM + "subOrganisationOf")
-TEST_GRAPH = ox.NamedNode("https://w3id.org/pmkg/id/document/test-hierarchy")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-PKU_BELOW_CAS = ox.Quad(ox.NamedNode(ACTOR + "peking-university"), SUB,
-                        ox.NamedNode(ACTOR + "chinese-academy-of-sciences"), TEST_GRAPH)
 
 
 def oracle(store: ox.Store, roll: bool) -> list[tuple[int, str, int]]:
