@@ -236,13 +236,16 @@ def test_ctrl_c_exits_130_and_leaves_dist(fresh: Path):
     before = digest(fresh / "dist")
     (fresh / "kg" / "extra.yaml").write_text(  # a changed record, so that HermiT runs again
         "facts:\n  - about: bgi\n    aliases: [Huada]\n    source: {doc: causio-2023, at: x}\n", encoding="utf-8")
+    # SIGINT as a terminal's foreground job has it: a harness started in the background (`cmd &` in a
+    # non-interactive shell) ignores SIGINT, its children inherit that, and Python then keeps it ignored
+    # (the build ran to its end and exited 0 in session 8's fresh-clone CI runs).
     proc = subprocess.Popen([PMKG, "build", "-v", "--root", str(fresh)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         # -v names each stage on stderr as it starts. The signal is sent as validation starts, with HermiT's
-        # thread running beside it. A fixed sleep after an earlier stage (0.2 s after "… map") let the small
-        # kitchen-sink build finish first on a quiet machine: the signal then came in the interpreter's
-        # shutdown, after dist/ had been replaced (exit 0, or death by SIGINT once Python's handler is gone).
+        # thread running beside it (a fixed 0.2 s after "… map" could land after the small kitchen-sink
+        # build had finished: in the interpreter's shutdown, exit 0 or death by SIGINT).
         for line in proc.stderr:
             if line.startswith("… validate"):
                 break
