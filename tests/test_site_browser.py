@@ -36,9 +36,15 @@ class Watched:
         self.page.on("console", lambda m: self.problems.append(f"console.{m.type}: {m.text}")
                      if m.type in ("error", "warning") else None)
         self.page.on("pageerror", lambda e: self.problems.append(f"script error: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
+        self.page.on("requestfailed", self._failed)
         self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}")
                      if r.status >= 400 else None)
+
+    def _failed(self, request) -> None:
+        """A failed request, but not one the browser cancelled itself because the page navigated on
+        (net::ERR_ABORTED: e.g. the favicon of a page left at once; it failed a fresh-clone CI run)."""
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def open(self, url: str) -> object:
         self.page.goto(url, wait_until="load")
