@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import product
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import pyoxigraph as ox
 
@@ -34,9 +34,11 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 Term = ox.NamedNode | ox.Literal  # pyoxigraph's terms: rdflib costs ~0.16 s of imports at every `pmkg query`
 
 
-@dataclass(frozen=True)
-class Value:
-    """One result cell: its text, whether it is an IRI, and its datatype."""
+class Value(NamedTuple):
+    """One result cell: its text, whether it is an IRI, and its datatype.
+
+    A named tuple, not a frozen dataclass: a large result makes one per cell, and a frozen dataclass
+    costs ~7x more to create (its ``__init__`` sets each field through ``object.__setattr__``)."""
 
     text: str
     is_iri: bool = False
