@@ -55,3 +55,14 @@ def test_name_lookup_reads_the_name_keys_and_falls_back_without_them(backend):
                    if q.predicate.value != f"{PM}nameKey")
     for name in ("GERMANY", "Germany", "germany"):
         assert resolve_entity(param, name, EmbeddedBackend(keyless)) == resolve_entity(param, name, backend)
+
+
+def test_countries_within_a_place_are_its_countries_along_located_in(backend):
+    """actor-counts reads an actor's countries as ``pm:withinPlace ?c . ?c a pm:Country``; its definition is
+    ``pm:locatedIn/pm:locatedIn* ?c . ?c a pm:Country``.  They agree because no ``pm:memberOf`` step reaches a
+    country (the memberships are countries in the EU or EU27, and China in an organisation): this checks that
+    on the built graph, for every thing, not only actors."""
+    country = "?y a pm:Country"
+    materialised = pairs(backend, f"?x pm:withinPlace ?y . {country}")
+    assert materialised
+    assert materialised == pairs(backend, f"?x pm:locatedIn/pm:locatedIn* ?y . {country}")
