@@ -184,7 +184,19 @@ def _canonical_chunks(nquads: Path, ontology: Path) -> Iterator[bytes]:
     for chunk, fmt, extra in parts:
         memory = ox.Store()
         memory.bulk_load(chunk, format=fmt, **extra)
-        yield "".join(f"{q} .\n" for q in memory).encode("utf-8")
+        text = "".join(f"{q} .\n" for q in memory).encode("utf-8")
+        del memory
+        trim_heap()  # the loader's threads free into arenas of their own, which glibc keeps otherwise
+        yield text
+
+
+def trim_heap() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``, every arena; nothing
+    elsewhere).  Each bulk load's threads leave what they freed in their own malloc arenas: at 30x
+    the curated graph the per-chunk stores of :func:`_canonical_chunks` left ~0.5 GB resident."""
+    import ctypes
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _write_exports(folder: Path, canonical: Path, memory: ox.Store | None = None) -> None:
