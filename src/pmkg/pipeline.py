@@ -356,12 +356,19 @@ def _reads_provenance() -> bool:
 def release_free_memory() -> None:
     """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing elsewhere):
     the in-memory stores of the stages before (Rust allocations) are freed but stay resident."""
-    import contextlib
-    import ctypes
     import gc
+
+    from pmkg.store import trim_heap
     gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    trim_heap()
+
+
+def release_if_large(size: int) -> None:
+    """:func:`release_free_memory` between the stages of a graph above :data:`PARALLEL_MAX_TRIPLES`
+    triples (what the stage before freed is given back before the next one takes its own; a full
+    collection costs ~1 s at 100x the curated graph, and is not worth it on a small one)."""
+    if size > PARALLEL_MAX_TRIPLES:
+        release_free_memory()
 
 
 def _in_thread(func: Callable[[], Any]) -> Callable[[], Any]:
@@ -513,8 +520,10 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
         """pySHACL's report on the asserted graph with these types (and whether it was reused), and the
         partner evidence (text similarity, topic weights) from the same facts - only for a graph that is
         written: it checks nothing, so `pmkg validate` does without it."""
+        release_if_large(size)
         report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *inferred_types], mapped,
                             lines, inferred_types, cache)
+        release_if_large(size * write)
         evidence = (timed("similarity", partner_evidence, [*ontology(), *asserted, *inferred_types, *facts])
                     if write else set())
         return report, hit, evidence
@@ -558,6 +567,9 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
     digests = input_digests(paths)
     triples = None
     if write:
+        asserted.clear()  # read by no stage after these: the write has the lines
+        lines.pairs.clear()
+        release_if_large(size)
         manifest = {"version": __version__, "built": datetime.now(UTC).isoformat(timespec="seconds"),
                     "fingerprint": input_fingerprint(paths), "reasoned": run_reasoner, "inputs": digests,
                     "warnings": [str(w) for w in report.warnings], "summary": summary,
