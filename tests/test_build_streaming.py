@@ -190,3 +190,31 @@ def test_the_reification_made_on_demand_is_what_the_mapper_reified(real_build):
         made = {(d[RDF.subject], d[RDF.predicate], d[RDF.object], d[PM.citation]) for d in by_statement.values()
                 if d[RDF.type] == RDF.Statement}
         assert made == {(*t, cite) for t, cite in entries}
+
+
+def test_canonical_chunks_read_the_file_a_chunk_at_a_time(tmp_path, monkeypatch):
+    """Regression (session 9): _canonical_chunks put every chunk of the curated N-Quads in a list before
+    converting the first one, so the whole file (1.5 GB at 100x) stayed in memory through the write stage.
+    Now the file is read a chunk ahead of the chunk converted, and every line still comes out once."""
+    lines = [f"<https://w3id.org/pmkg/id/s{i}> <https://w3id.org/pmkg/ontology#p> \"{i}\" <https://w3id.org/pmkg/g> .\n"
+             for i in range(2000)]
+    nquads = tmp_path / "in.nq"
+    nquads.write_text("".join(lines), encoding="utf-8")
+    ontology = tmp_path / "onto.ttl"
+    ontology.write_text("<https://w3id.org/pmkg/ontology#p> a <http://www.w3.org/2002/07/owl#DatatypeProperty> .\n")
+    monkeypatch.setattr(st, "LOAD_CHUNK_BYTES", 4096)
+    read: list[bytes] = []
+    real = st.line_chunks
+
+    def counted(path: Path):
+        for chunk in real(path):
+            read.append(chunk)
+            yield chunk
+
+    monkeypatch.setattr(st, "line_chunks", counted)
+    chunks = st._canonical_chunks(nquads, ontology)
+    first = next(chunks)
+    assert len(read) == 1, f"{len(read)} chunks read to convert the first"
+    out = (first + b"".join(chunks)).decode("utf-8").splitlines(keepends=True)
+    assert len(read) > 20
+    assert sorted(out[:-1]) == sorted(lines) and "DatatypeProperty" in out[-1]
