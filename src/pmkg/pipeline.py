@@ -523,7 +523,8 @@ def build(paths: Paths, *, write: bool = True, run_reasoner: bool = True,
         release_if_large(size)
         report, hit = timed("validate", _validate_cached, paths, ontology, [*asserted, *inferred_types], mapped,
                             lines, inferred_types, cache)
-        release_if_large(size * write)
+        if write:
+            release_if_large(size)
         evidence = (timed("similarity", partner_evidence, [*ontology(), *asserted, *inferred_types, *facts])
                     if write else set())
         return report, hit, evidence

@@ -38,7 +38,8 @@ class Value(NamedTuple):
     """One result cell: its text, whether it is an IRI, and its datatype.
 
     A named tuple, not a frozen dataclass: a large result makes one per cell, and a frozen dataclass
-    costs ~7x more to create (its ``__init__`` sets each field through ``object.__setattr__``)."""
+    costs more to create (its ``__init__`` sets each field through ``object.__setattr__``; measured
+    from pyoxigraph terms: 1.11 against 0.73 us a cell)."""
 
     text: str
     is_iri: bool = False
